@@ -1,0 +1,301 @@
+//! The `orrery` command line: parses arguments, runs the pipeline, renders at the edge and
+//! maps the outcome to an exit status (0 clean, 1 violations, 2 usage or I/O errors).
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, ExitCode};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use orrery_lint::{analyze, baseline, discover, query, render, scope};
+use orrery_model::{ComponentId, Diagnostic, RuleId};
+
+mod write;
+
+#[derive(Parser)]
+#[command(
+    name = "orrery",
+    version,
+    about = "Boundaries and boilerplate for a monorepo of servlets"
+)]
+struct Cli {
+    /// The repository root; default: the nearest ancestor holding orrery.yaml.
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check visibility, private servlets, declared calls and cycles on the real imports.
+    Check {
+        /// Report only violations whose evidence lies in files changed since REV (default HEAD),
+        /// including untracked files.
+        #[arg(long, value_name = "REV", num_args = 0..=1, default_missing_value = "HEAD", conflicts_with = "files")]
+        changed: Option<String>,
+        /// Report only violations whose evidence lies in these files.
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Record today's violations in orrery-todo.yaml.
+        #[arg(long, conflicts_with_all = ["changed", "files"])]
+        write_todo: bool,
+    },
+    /// Print the component graph, whole or around one component.
+    Graph {
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        component: Option<String>,
+    },
+    /// Show the shortest dependency path from one component to another, with evidence.
+    Why { from: String, to: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+/// A failure to run at all: bad arguments, no repository, an I/O error. Exit status 2.
+struct Usage(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Usage> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Usage(format!("cannot read the current directory: {e}")))?;
+    let root = match &cli.root {
+        Some(root) if root.join(discover::CONFIG).is_file() => root.clone(),
+        Some(root) => return Err(Usage(format!("`{}` holds no orrery.yaml", root.display()))),
+        None => discover::find_root(&cwd).ok_or_else(|| {
+            Usage(format!("no orrery.yaml in `{}` or any parent; run orrery inside a repository or pass --root", cwd.display()))
+        })?,
+    };
+    match cli.command {
+        Command::Check {
+            changed,
+            files,
+            format,
+            write_todo,
+        } => {
+            let scope = match (changed, files.is_empty()) {
+                (Some(rev), _) => Some(changed_files(&root, &rev)?),
+                (None, false) => Some(
+                    files
+                        .iter()
+                        .map(|file| relative_to_root(&root, &cwd, file))
+                        .collect::<Result<_, _>>()?,
+                ),
+                (None, true) => None,
+            };
+            check(&root, scope, format, write_todo)
+        }
+        Command::Graph { format, component } => {
+            let analysis = analyze(&discover::discover(&root));
+            let focus = component
+                .map(|name| known(&analysis.repository, &name))
+                .transpose()?;
+            let text = match format {
+                GraphFormat::Dot => {
+                    query::dot(&analysis.repository, &analysis.graph, focus.as_ref())
+                }
+                GraphFormat::Mermaid => {
+                    query::mermaid(&analysis.repository, &analysis.graph, focus.as_ref())
+                }
+                GraphFormat::Json => {
+                    query::json(&analysis.repository, &analysis.graph, focus.as_ref())
+                }
+            };
+            print(&text);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Why { from, to } => {
+            let analysis = analyze(&discover::discover(&root));
+            let (from, to) = (
+                known(&analysis.repository, &from)?,
+                known(&analysis.repository, &to)?,
+            );
+            match query::why(&analysis.graph, &from, &to) {
+                Some(text) => {
+                    print(&text);
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    print(&format!("`{from}` does not depend on `{to}`\n"));
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
+
+fn check(
+    root: &Path,
+    scope: Option<BTreeSet<String>>,
+    format: Format,
+    write_todo: bool,
+) -> Result<ExitCode, Usage> {
+    let snapshot = discover::discover(root);
+    let analysis = analyze(&snapshot);
+    let mut diagnostics = analysis.diagnostics;
+    let mut baselined = 0;
+    if write_todo {
+        let text = baseline::write(&diagnostics);
+        write::atomically(&root.join(discover::BASELINE), &text)
+            .map_err(|e| Usage(format!("cannot write {}: {e}", discover::BASELINE)))?;
+        let (rest, recorded): (Vec<_>, Vec<_>) = diagnostics
+            .into_iter()
+            .partition(|d| baseline::key(d).is_none());
+        eprintln!(
+            "wrote {} with {} violation(s)",
+            discover::BASELINE,
+            recorded.len()
+        );
+        baselined = recorded.len();
+        diagnostics = rest;
+    } else if let Some(file) = &snapshot.baseline {
+        match baseline::parse(file) {
+            Ok(known) => (diagnostics, baselined) = known.apply(diagnostics),
+            Err(problems) => diagnostics.extend(problems),
+        }
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    if let Some(files) = &scope {
+        diagnostics = scope::restrict(diagnostics, &analysis.graph, files);
+    }
+    let text = match format {
+        Format::Human => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut text = render::human::render(&diagnostics, &snapshot, color);
+            text.push_str(&summary(
+                &diagnostics,
+                baselined,
+                analysis.repository.components.len(),
+            ));
+            text
+        }
+        Format::Json => render::json::render(&diagnostics, baselined),
+        Format::Sarif => render::sarif::render(&diagnostics),
+        Format::Github => render::github::render(&diagnostics),
+    };
+    print(&text);
+    Ok(exit_code(&diagnostics))
+}
+
+fn summary(diagnostics: &[Diagnostic], baselined: usize, components: usize) -> String {
+    let known = if baselined > 0 {
+        format!(" ({baselined} known in orrery-todo.yaml)")
+    } else {
+        String::new()
+    };
+    match diagnostics.len() {
+        0 => format!("orrery check: {components} components, no violations{known}\n"),
+        1 => format!("orrery check: 1 violation{known}\n"),
+        n => format!("orrery check: {n} violations{known}\n"),
+    }
+}
+
+fn exit_code(diagnostics: &[Diagnostic]) -> ExitCode {
+    if diagnostics.iter().any(|d| d.rule == RuleId::Input) {
+        ExitCode::from(2)
+    } else if diagnostics.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Writes to stdout; a closed pipe (`orrery graph | head`) is not an error worth a panic.
+fn print(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn known(repository: &orrery_model::Repository, name: &str) -> Result<ComponentId, Usage> {
+    let id = ComponentId::new(name.trim_start_matches("//").trim_end_matches('/'));
+    if repository.components.contains_key(&id) {
+        return Ok(id);
+    }
+    let names = repository.components.keys().map(ComponentId::as_str);
+    Err(Usage(format!(
+        "no component `{name}`{}",
+        orrery_model::suggest::hint(id.as_str(), names)
+    )))
+}
+
+/// The files changed since `rev`, and untracked files, relative to `root`.
+fn changed_files(root: &Path, rev: &str) -> Result<BTreeSet<String>, Usage> {
+    let git = |args: &[&str]| -> Result<String, Usage> {
+        let output = Process::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .map_err(|e| Usage(format!("cannot run git: {e}")))?;
+        if !output.status.success() {
+            return Err(Usage(format!(
+                "`git {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let changed = git(&["diff", "--name-only", "--relative", rev, "--"])?;
+    let untracked = git(&["ls-files", "--others", "--exclude-standard"])?;
+    Ok(changed
+        .lines()
+        .chain(untracked.lines())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// `file` (relative to the working directory, or absolute) as a root-relative path.
+fn relative_to_root(root: &Path, cwd: &Path, file: &Path) -> Result<String, Usage> {
+    let absolute = normalize(&cwd.join(file));
+    let root = normalize(&std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
+    absolute
+        .strip_prefix(&root)
+        .map(|relative| discover::relative_path(Path::new(""), relative))
+        .map_err(|_| {
+            Usage(format!(
+                "`{}` is outside the repository at `{}`",
+                file.display(),
+                root.display()
+            ))
+        })
+}
+
+/// Resolves `.` and `..` without touching the filesystem (the file may have been deleted).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,204 @@
+//! Discovery: the only stage that reads the tree.
+//!
+//! It walks servlets/ and libs/ (skipping `target/` and dotted directories), reads the files
+//! the later stages need into a `Snapshot`, and turns every file it cannot read into an `input`
+//! diagnostic instead of stopping.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use orrery_model::location::line_column;
+use orrery_model::{Diagnostic, Location, RuleId, Snapshot, SourceText};
+use walkdir::WalkDir;
+
+/// Files above this size are not read: no hand-written source is this large, and reading one
+/// would hold it all in memory.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+pub const CONFIG: &str = "orrery.yaml";
+pub const BASELINE: &str = "orrery-todo.yaml";
+
+/// The nearest ancestor of `start` (or `start` itself) that holds orrery.yaml.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(CONFIG).is_file())
+        .map(Path::to_path_buf)
+}
+
+pub fn discover(root: &Path) -> Snapshot {
+    let mut snapshot = Snapshot::default();
+    snapshot.config = read_optional(root, CONFIG, &mut snapshot.problems);
+    snapshot.baseline = read_optional(root, BASELINE, &mut snapshot.problems);
+    if let Some(cargo) = read_optional(root, "Cargo.toml", &mut snapshot.problems) {
+        snapshot.cargo_manifests.push(cargo);
+    }
+    for top in ["servlets", "libs"] {
+        walk(root, top, &mut snapshot);
+    }
+    snapshot
+}
+
+fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
+    let walker = WalkDir::new(root.join(top))
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !is_skipped(
+                    entry.file_name().to_string_lossy().as_ref(),
+                    entry.file_type().is_dir(),
+                )
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                walk_error(root, &error, &mut snapshot.problems);
+                continue;
+            }
+        };
+        let relative = relative_path(root, entry.path());
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_dir() {
+            if top == "servlets" && entry.depth() == 1 {
+                snapshot.servlet_directories.push(relative);
+            }
+            continue;
+        }
+        let bucket = match name.as_ref() {
+            "servlet.yaml" | "library.yaml" => &mut snapshot.manifests,
+            "Cargo.toml" => &mut snapshot.cargo_manifests,
+            _ if name.ends_with(".rs") => &mut snapshot.rust_files,
+            _ => continue,
+        };
+        if let Some(file) = read(entry.path(), relative, &mut snapshot.problems) {
+            bucket.push(file);
+        }
+    }
+}
+
+/// `target/` holds build output and dotted directories hold tool state; neither is source.
+fn is_skipped(name: &str, is_dir: bool) -> bool {
+    is_dir && (name == "target" || name.starts_with('.'))
+}
+
+fn read_optional(root: &Path, name: &str, problems: &mut Vec<Diagnostic>) -> Option<SourceText> {
+    let path = root.join(name);
+    path.exists()
+        .then(|| read(&path, name.to_owned(), problems))
+        .flatten()
+}
+
+/// Reads one file as UTF-8 text, or records why it could not be read.
+pub fn read(path: &Path, relative: String, problems: &mut Vec<Diagnostic>) -> Option<SourceText> {
+    match read_text(path) {
+        Ok(text) => Some(SourceText {
+            path: relative,
+            text,
+        }),
+        Err(problem) => {
+            problems.push(problem.into_diagnostic(relative));
+            None
+        }
+    }
+}
+
+enum ReadProblem {
+    Io(io::Error),
+    TooLarge(u64),
+    NotUtf8 { bytes: Vec<u8>, valid_up_to: usize },
+}
+
+fn read_text(path: &Path) -> Result<String, ReadProblem> {
+    let size = fs::metadata(path).map_err(ReadProblem::Io)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ReadProblem::TooLarge(size));
+    }
+    let bytes = fs::read(path).map_err(ReadProblem::Io)?;
+    String::from_utf8(bytes).map_err(|error| {
+        let valid_up_to = error.utf8_error().valid_up_to();
+        ReadProblem::NotUtf8 {
+            bytes: error.into_bytes(),
+            valid_up_to,
+        }
+    })
+}
+
+impl ReadProblem {
+    fn into_diagnostic(self, path: String) -> Diagnostic {
+        match self {
+            ReadProblem::Io(error) => Diagnostic::new(
+                RuleId::Input,
+                Location::file(&path),
+                format!("cannot read `{path}`: {error}"),
+            )
+            .with_help("check the file's permissions, or move it out of servlets/ and libs/"),
+            ReadProblem::TooLarge(size) => Diagnostic::new(
+                RuleId::Input,
+                Location::file(&path),
+                format!(
+                    "`{path}` is {} MiB, above the {} MiB limit for a source file",
+                    size >> 20,
+                    MAX_FILE_BYTES >> 20
+                ),
+            )
+            .with_help("generated data belongs outside servlets/ and libs/"),
+            ReadProblem::NotUtf8 { bytes, valid_up_to } => {
+                let valid = String::from_utf8_lossy(&bytes[..valid_up_to]);
+                let (line, column) = line_column(&valid, valid.len());
+                Diagnostic::new(
+                    RuleId::Input,
+                    Location::new(&path, line, column, 1),
+                    format!(
+                        "`{path}` is not UTF-8: byte 0x{:02x} at line {line}, column {column}",
+                        bytes[valid_up_to]
+                    ),
+                )
+                .with_help("save the file as UTF-8")
+            }
+        }
+    }
+}
+
+fn walk_error(root: &Path, error: &walkdir::Error, problems: &mut Vec<Diagnostic>) {
+    let path = error
+        .path()
+        .map(|path| relative_path(root, path))
+        .unwrap_or_default();
+    let diagnostic = match error.loop_ancestor() {
+        Some(ancestor) => Diagnostic::new(
+            RuleId::Input,
+            Location::file(&path),
+            format!(
+                "symlink loop: `{path}` leads back to `{}`",
+                relative_path(root, ancestor)
+            ),
+        )
+        .with_help("remove the link, or point it outside the directory it lives in"),
+        None => {
+            let reason = error
+                .io_error()
+                .map_or_else(|| error.to_string(), ToString::to_string);
+            Diagnostic::new(
+                RuleId::Input,
+                Location::file(&path),
+                format!("cannot read `{path}`: {reason}"),
+            )
+            .with_help("check the directory's permissions")
+        }
+    };
+    problems.push(diagnostic);
+}
+
+/// `root`-relative path with `/` separators.
+pub fn relative_path(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

@@ -1,0 +1,1285 @@
+//! Where a Rust source file may reference another crate.
+//!
+//! [`scan`] is a byte-level lexer followed by a small pass over the tokens; it
+//! never parses Rust fully. The lexer drops comments and literals, so their text
+//! can never look like a reference. The token pass tracks just enough structure
+//! (delimiter groups, `use` trees, item keywords, macro bodies) to find every
+//! first path segment that may name an external crate, and the local type
+//! namespace names that shadow such segments.
+//!
+//! Shadowing follows rustc's resolver: a name declared anywhere in a block is
+//! visible in the whole block and in nested blocks, up to the nearest module
+//! boundary (the file root or an inline `mod m { }`). Because declarations may
+//! follow their uses, candidates are resolved after the pass, by replaying the
+//! recorded scope events.
+//!
+//! The scan is linear in the input and never panics, whatever the input.
+
+use std::collections::HashMap;
+
+use orrery_model::RefKind;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileRefs {
+    pub crates: Vec<CrateRef>,
+    pub extern_crates: Vec<ExternCrate>,
+    pub files: Vec<FileRef>,
+}
+
+/// A source position: 1-based line, 1-based column counted in chars, and the
+/// token's length in chars. The token is the whole name (`r#a` included) or the
+/// whole literal (quotes included).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+    pub len: u32,
+}
+
+/// The first segment of a path that may name an external crate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrateRef {
+    pub name: String,
+    pub kind: RefKind,
+    pub pos: Pos,
+}
+
+/// `extern crate name;` or `extern crate name as alias;` outside macro bodies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExternCrate {
+    pub name: String,
+    pub alias: Option<String>,
+    pub pos: Pos,
+}
+
+/// A file named by `#[path = "..."]` or `include!("...")` and its siblings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRef {
+    pub literal: String,
+    pub kind: RefKind,
+    pub pos: Pos,
+}
+
+/// Every place `source` may reference an external crate or another file.
+pub fn scan(source: &str) -> FileRefs {
+    let tokens = lex(source.as_bytes());
+    Walker::new(source, &tokens).run().finish(source.as_bytes())
+}
+
+// ---------------------------------------------------------------------------
+// Lexer
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tok {
+    /// An identifier or keyword.
+    Ident,
+    /// `r#name`.
+    RawIdent,
+    Lifetime,
+    /// A terminated, unprefixed `"..."`.
+    Str,
+    /// A terminated, unprefixed `r"..."` / `r#"..."#`.
+    RawStr,
+    /// Every other literal: numbers, chars, byte and C strings, unterminated strings.
+    Literal,
+    PathSep,
+    Colon,
+    /// A single `.`, as in field access and method calls.
+    Dot,
+    /// `..`, `...` or `..=`.
+    DotDot,
+    Arrow,
+    FatArrow,
+    Pound,
+    Bang,
+    Dollar,
+    Lt,
+    Gt,
+    Eq,
+    Comma,
+    Semi,
+    Star,
+    OpenParen,
+    CloseParen,
+    OpenBracket,
+    CloseBracket,
+    OpenBrace,
+    CloseBrace,
+    Other,
+}
+
+impl Tok {
+    fn closer(self) -> Option<Tok> {
+        match self {
+            Tok::OpenParen => Some(Tok::CloseParen),
+            Tok::OpenBracket => Some(Tok::CloseBracket),
+            Tok::OpenBrace => Some(Tok::CloseBrace),
+            _ => None,
+        }
+    }
+
+    fn is_close(self) -> bool {
+        matches!(self, Tok::CloseParen | Tok::CloseBracket | Tok::CloseBrace)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Token {
+    kind: Tok,
+    start: usize,
+    end: usize,
+}
+
+struct Lexer<'a> {
+    src: &'a [u8],
+    pos: usize,
+    toks: Vec<Token>,
+}
+
+fn lex(src: &[u8]) -> Vec<Token> {
+    let mut lexer = Lexer {
+        src,
+        pos: preamble_len(src),
+        toks: Vec::with_capacity(src.len() / 6 + 16),
+    };
+    while lexer.pos < src.len() {
+        lexer.next_token();
+    }
+    lexer.toks
+}
+
+/// Bytes to skip before the first token: a BOM and a shebang line, as rustc does.
+fn preamble_len(src: &[u8]) -> usize {
+    let bom = if src.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let rest = &src[bom..];
+    if !rest.starts_with(b"#!") {
+        return bom;
+    }
+    // `#![attr]` is an inner attribute, not a shebang.
+    let after = rest[2..].iter().find(|b| !b.is_ascii_whitespace());
+    if after == Some(&b'[') {
+        return bom;
+    }
+    bom + rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())
+}
+
+impl Lexer<'_> {
+    /// The byte at `i`, or 0 past the end (only used for lookahead).
+    fn at(&self, i: usize) -> u8 {
+        self.src.get(i).copied().unwrap_or(0)
+    }
+
+    fn next_token(&mut self) {
+        let start = self.pos;
+        let next = self.at(start + 1);
+        let kind = match self.at(start) {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => return self.pos += 1,
+            b'/' if next == b'/' => return self.skip_line(),
+            b'/' if next == b'*' => return self.skip_block_comment(),
+            b'"' => self.string(start + 1, Tok::Str),
+            b'\'' => self.quote(start + 1),
+            b'r' | b'b' | b'c' => self.prefixed(start),
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => self.ident(start),
+            b'0'..=b'9' => self.number(start),
+            b':' => self.pair(b':', Tok::PathSep, Tok::Colon),
+            b'-' => self.pair(b'>', Tok::Arrow, Tok::Other),
+            b'=' => self.pair(b'>', Tok::FatArrow, Tok::Eq),
+            b'.' => self.dots(),
+            0x80.. => match unicode_space_len(self.src, start) {
+                Some(n) => return self.pos += n,
+                None => self.ident(start),
+            },
+            b => {
+                self.pos += 1;
+                single_punct(b)
+            }
+        };
+        self.toks.push(Token {
+            kind,
+            start,
+            end: self.pos,
+        });
+    }
+
+    fn skip_line(&mut self) {
+        let rest = &self.src[self.pos..];
+        self.pos += rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    }
+
+    /// Block comments nest: `/* /* */ */` is one comment.
+    fn skip_block_comment(&mut self) {
+        let mut depth = 0usize;
+        let mut i = self.pos;
+        while i < self.src.len() {
+            match (self.src[i], self.at(i + 1)) {
+                (b'/', b'*') => {
+                    depth += 1;
+                    i += 2;
+                }
+                (b'*', b'/') => {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => i += 1,
+            }
+        }
+        self.pos = i.min(self.src.len());
+    }
+
+    /// A quoted string whose body starts at `body`; unterminated ones run to the end.
+    fn string(&mut self, body: usize, terminated: Tok) -> Tok {
+        let mut i = body;
+        while i < self.src.len() {
+            match self.src[i] {
+                b'\\' => i += 2,
+                b'"' => {
+                    self.pos = i + 1;
+                    return terminated;
+                }
+                _ => i += 1,
+            }
+        }
+        self.pos = self.src.len();
+        Tok::Literal
+    }
+
+    /// After a `'`: a char literal, a lifetime or label, or a stray quote.
+    fn quote(&mut self, p: usize) -> Tok {
+        if self.at(p) == b'\\' {
+            self.pos = self.escaped_char_end(p + 2);
+            return Tok::Literal;
+        }
+        let width = utf8_width(self.at(p));
+        if p < self.src.len() && self.at(p + width) == b'\'' {
+            self.pos = p + width + 1;
+            return Tok::Literal;
+        }
+        if is_ident_start(self.at(p)) {
+            let name = if self.at(p) == b'r' && self.at(p + 1) == b'#' {
+                p + 2
+            } else {
+                p
+            };
+            self.pos = ident_end(self.src, name);
+            return Tok::Lifetime;
+        }
+        self.pos = p;
+        Tok::Other
+    }
+
+    /// End of a char literal whose escape (`\n`, `\'`, `\u{..}`) ends before `i`:
+    /// up to the closing quote, never past the line.
+    fn escaped_char_end(&self, mut i: usize) -> usize {
+        while i < self.src.len() && self.src[i] != b'\'' && self.src[i] != b'\n' {
+            i += 1;
+        }
+        if self.at(i) == b'\'' {
+            i + 1
+        } else {
+            i.min(self.src.len())
+        }
+    }
+
+    /// Identifiers starting with `r`, `b` or `c` may instead be literal prefixes.
+    fn prefixed(&mut self, start: usize) -> Tok {
+        let (first, second) = (self.at(start), self.at(start + 1));
+        match (first, second) {
+            (b'r', b'#') if is_ident_start(self.at(start + 2)) => {
+                self.pos = ident_end(self.src, start + 2);
+                return Tok::RawIdent;
+            }
+            (b'r', _) => {
+                if let Some(kind) = self.raw_string(start + 1, Tok::RawStr) {
+                    return kind;
+                }
+            }
+            (b'b', b'\'') => {
+                self.pos = match self.at(start + 2) {
+                    b'\\' => self.escaped_char_end(start + 4),
+                    _ => self.escaped_char_end(start + 2),
+                };
+                return Tok::Literal;
+            }
+            (b'b' | b'c', b'"') => return self.string(start + 2, Tok::Literal),
+            (b'b' | b'c', b'r') => {
+                if let Some(kind) = self.raw_string(start + 2, Tok::Literal) {
+                    return kind;
+                }
+            }
+            _ => {}
+        }
+        self.ident(start)
+    }
+
+    /// A raw string whose hashes start at `p` (just past the `r`), or None if
+    /// there is no opening quote.
+    fn raw_string(&mut self, p: usize, terminated: Tok) -> Option<Tok> {
+        let hashes = self.src[p..].iter().take_while(|&&b| b == b'#').count();
+        if self.at(p + hashes) != b'"' {
+            return None;
+        }
+        let mut i = p + hashes + 1;
+        while let Some(off) = self.src[i..].iter().position(|&b| b == b'"') {
+            let after = i + off + 1;
+            let closing = self.src[after..]
+                .iter()
+                .take(hashes)
+                .take_while(|&&b| b == b'#');
+            if closing.count() == hashes {
+                self.pos = after + hashes;
+                return Some(terminated);
+            }
+            i = after;
+        }
+        self.pos = self.src.len();
+        Some(Tok::Literal)
+    }
+
+    fn ident(&mut self, start: usize) -> Tok {
+        self.pos = ident_end(self.src, start + 1).max(start + 1);
+        Tok::Ident
+    }
+
+    /// Numbers only need to be skipped, including a fraction (`1.5`) but not a
+    /// range (`1..2`) or a method call (`1.max(2)`).
+    fn number(&mut self, start: usize) -> Tok {
+        let mut i = ascii_word_end(self.src, start);
+        if self.at(i) == b'.' && self.at(i + 1).is_ascii_digit() {
+            i = ascii_word_end(self.src, i + 1);
+        }
+        self.pos = i;
+        Tok::Literal
+    }
+
+    fn pair(&mut self, second: u8, joined: Tok, single: Tok) -> Tok {
+        if self.at(self.pos + 1) == second {
+            self.pos += 2;
+            joined
+        } else {
+            self.pos += 1;
+            single
+        }
+    }
+
+    fn dots(&mut self) -> Tok {
+        if self.at(self.pos + 1) != b'.' {
+            self.pos += 1;
+            return Tok::Dot;
+        }
+        self.pos += 2;
+        if matches!(self.at(self.pos), b'.' | b'=') {
+            self.pos += 1;
+        }
+        Tok::DotDot
+    }
+}
+
+fn single_punct(b: u8) -> Tok {
+    match b {
+        b'#' => Tok::Pound,
+        b'!' => Tok::Bang,
+        b'$' => Tok::Dollar,
+        b'<' => Tok::Lt,
+        b'>' => Tok::Gt,
+        b',' => Tok::Comma,
+        b';' => Tok::Semi,
+        b'*' => Tok::Star,
+        b'(' => Tok::OpenParen,
+        b')' => Tok::CloseParen,
+        b'[' => Tok::OpenBracket,
+        b']' => Tok::CloseBracket,
+        b'{' => Tok::OpenBrace,
+        b'}' => Tok::CloseBrace,
+        _ => Tok::Other,
+    }
+}
+
+/// Non-ASCII chars count as identifier chars, except Rust's non-ASCII whitespace.
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+
+fn ident_end(src: &[u8], mut i: usize) -> usize {
+    while let Some(&b) = src.get(i) {
+        let word = b.is_ascii_alphanumeric() || b == b'_';
+        if !(word || (b >= 0x80 && unicode_space_len(src, i).is_none())) {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+fn ascii_word_end(src: &[u8], mut i: usize) -> usize {
+    while src
+        .get(i)
+        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    {
+        i += 1;
+    }
+    i
+}
+
+/// U+0085, U+200E, U+200F, U+2028 and U+2029 are whitespace to rustc.
+fn unicode_space_len(src: &[u8], i: usize) -> Option<usize> {
+    let at = |k: usize| src.get(i + k).copied().unwrap_or(0);
+    match (at(0), at(1), at(2)) {
+        (0xC2, 0x85, _) => Some(2),
+        (0xE2, 0x80, 0x8E | 0x8F | 0xA8 | 0xA9) => Some(3),
+        _ => None,
+    }
+}
+
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Keywords
+// ---------------------------------------------------------------------------
+
+/// Strict and reserved keywords (2018+), plus `_`: never a crate name.
+fn is_keyword(s: &str) -> bool {
+    matches!(
+        s,
+        "_" | "as"
+            | "async"
+            | "await"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "do"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "self"
+            | "Self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "abstract"
+            | "become"
+            | "box"
+            | "final"
+            | "macro"
+            | "override"
+            | "priv"
+            | "typeof"
+            | "unsized"
+            | "virtual"
+            | "yield"
+            | "try"
+    )
+}
+
+/// Keywords that start relative paths: segments after them are not crate roots.
+fn is_path_keyword(s: &str) -> bool {
+    matches!(s, "crate" | "self" | "super" | "Self")
+}
+
+// ---------------------------------------------------------------------------
+// Token pass
+// ---------------------------------------------------------------------------
+
+/// What a `{` opens, which decides where names declared directly inside it go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    /// The file root or an inline `mod m { }`: lookups stop here.
+    Module,
+    /// Any other block: fn bodies, closures, `if`, `unsafe`, struct bodies, ...
+    Block,
+    /// `impl` and `trait` bodies: their items are associated and bind nothing.
+    Assoc,
+    /// `extern "C" { }`: foreign items belong to the enclosing scope.
+    Foreign,
+}
+
+struct Frame<'a> {
+    scope: Scope,
+    /// The frame that names declared directly in this one are added to.
+    binds_into: Option<usize>,
+    decls: Vec<&'a str>,
+}
+
+/// The scan's trace, replayed to resolve shadowing once all declarations are known.
+enum Event {
+    Enter(usize),
+    Exit(usize),
+    Ref(usize),
+}
+
+struct Candidate<'a> {
+    name: &'a str,
+    tok: usize,
+    kind: RefKind,
+    /// `extern crate` in a macro body names a crate whatever is in scope.
+    shadowable: bool,
+}
+
+/// An open delimiter.
+struct Group {
+    close: Tok,
+    /// The frame to return to when this group closes, if it opened one.
+    opened_frame: Option<usize>,
+    in_macro: bool,
+}
+
+/// A `#[path = "..."]` attribute waiting for its `mod`.
+struct PathAttr {
+    literal: String,
+    tok: usize,
+    depth: usize,
+}
+
+struct Walker<'a> {
+    src: &'a str,
+    toks: &'a [Token],
+    groups: Vec<Group>,
+    frame: usize,
+    frames: Vec<Frame<'a>>,
+    events: Vec<Event>,
+    cands: Vec<Candidate<'a>>,
+    externs: Vec<(usize, Option<&'a str>)>,
+    files: Vec<(String, usize, RefKind)>,
+    /// The scope of the next `{` at this group depth, set by `impl`, `trait`, `mod` and `extern`.
+    pending: Option<(Scope, usize)>,
+    path_attr: Option<PathAttr>,
+    /// Index of the delimiter that opens the next macro body.
+    macro_open: usize,
+}
+
+impl<'a> Walker<'a> {
+    fn new(src: &'a str, toks: &'a [Token]) -> Self {
+        let root = Frame {
+            scope: Scope::Module,
+            binds_into: Some(0),
+            decls: Vec::new(),
+        };
+        Walker {
+            src,
+            toks,
+            groups: Vec::new(),
+            frame: 0,
+            frames: vec![root],
+            events: vec![Event::Enter(0)],
+            cands: Vec::new(),
+            externs: Vec::new(),
+            files: Vec::new(),
+            pending: None,
+            path_attr: None,
+            macro_open: usize::MAX,
+        }
+    }
+
+    fn run(mut self) -> Self {
+        let mut i = 0;
+        while i < self.toks.len() {
+            i = self.step(i);
+        }
+        self
+    }
+
+    fn kind(&self, i: usize) -> Option<Tok> {
+        self.toks.get(i).map(|t| t.kind)
+    }
+
+    fn text(&self, i: usize) -> &'a str {
+        let toks: &'a [Token] = self.toks;
+        toks.get(i)
+            .and_then(|t| self.src.get(t.start..t.end))
+            .unwrap_or("")
+    }
+
+    fn is_word(&self, i: usize, word: &str) -> bool {
+        self.kind(i) == Some(Tok::Ident) && self.text(i) == word
+    }
+
+    /// An identifier that may name a crate: not a keyword, `r#` stripped.
+    fn crate_name(&self, i: usize) -> Option<&'a str> {
+        match self.kind(i)? {
+            Tok::RawIdent => self.text(i).get(2..),
+            Tok::Ident if !is_keyword(self.text(i)) => Some(self.text(i)),
+            _ => None,
+        }
+    }
+
+    fn in_macro(&self) -> bool {
+        self.groups.last().is_some_and(|g| g.in_macro)
+    }
+
+    /// Processes token `i` and returns the index of the next unprocessed token.
+    fn step(&mut self, i: usize) -> usize {
+        let kind = self.toks[i].kind;
+        self.track_path_attr(i, kind);
+        match kind {
+            Tok::Ident => return self.ident(i),
+            Tok::RawIdent => {
+                self.macro_call(i);
+                self.path_start(i);
+            }
+            Tok::PathSep => self.leading_sep(i),
+            Tok::OpenParen | Tok::OpenBracket | Tok::OpenBrace => self.open(i, kind),
+            Tok::CloseParen | Tok::CloseBracket | Tok::CloseBrace => self.close(i, kind),
+            Tok::Semi => {
+                if self.pending.is_some_and(|(_, d)| d == self.groups.len()) {
+                    self.pending = None;
+                }
+            }
+            _ => {}
+        }
+        i + 1
+    }
+
+    fn ident(&mut self, i: usize) -> usize {
+        let text = self.text(i);
+        match text {
+            "use" => {
+                if let Some(end) = self.use_item(i) {
+                    return end;
+                }
+            }
+            "extern" => return self.extern_item(i),
+            "mod" => {
+                self.declare_name_at(i + 1);
+                if self.kind(i + 2) == Some(Tok::OpenBrace) {
+                    self.expect_brace(Scope::Module);
+                }
+            }
+            "struct" | "enum" | "type" => self.declare_name_at(i + 1),
+            "trait" => {
+                self.declare_name_at(i + 1);
+                self.expect_brace(Scope::Assoc);
+            }
+            "union" => self.declare_name_at(i + 1),
+            "impl" if self.at_item_start(i) => self.expect_brace(Scope::Assoc),
+            "macro_rules" => {
+                let named = self.crate_name(i + 2).is_some();
+                if self.kind(i + 1) == Some(Tok::Bang) && named {
+                    self.macro_open = i + 3;
+                }
+            }
+            _ => {}
+        }
+        if !is_keyword(text) {
+            self.macro_call(i);
+            self.path_start(i);
+        }
+        i + 1
+    }
+
+    /// Item-position `impl` (its body is associated items), as opposed to
+    /// `impl Trait` in a type.
+    fn at_item_start(&self, i: usize) -> bool {
+        let Some(prev) = i.checked_sub(1) else {
+            return true;
+        };
+        match self.kind(prev) {
+            Some(Tok::Semi | Tok::OpenBrace | Tok::CloseBrace | Tok::CloseBracket) => true,
+            Some(Tok::Ident) => matches!(self.text(prev), "unsafe" | "default"),
+            _ => false,
+        }
+    }
+
+    fn expect_brace(&mut self, scope: Scope) {
+        if !self.in_macro() {
+            self.pending = Some((scope, self.groups.len()));
+        }
+    }
+
+    /// `a::` starts a path unless it continues one (`x::a::`, `x.a::<T>()`, `$a::`).
+    fn path_start(&mut self, i: usize) {
+        if self.kind(i + 1) != Some(Tok::PathSep) {
+            return;
+        }
+        let prev = i.checked_sub(1).and_then(|p| self.kind(p));
+        if matches!(prev, Some(Tok::PathSep | Tok::Dot | Tok::Dollar)) {
+            return;
+        }
+        if self.crate_name(i).is_some() {
+            self.candidate(i, RefKind::Path, true);
+        }
+    }
+
+    /// `::a` names crate `a` unless the `::` continues a path (`x::`, `<T>::`).
+    fn leading_sep(&mut self, i: usize) {
+        if let Some(prev) = i.checked_sub(1)
+            && self.continues_path(prev)
+        {
+            return;
+        }
+        if self.crate_name(i + 1).is_some() {
+            self.candidate(i + 1, RefKind::Path, true);
+        }
+    }
+
+    fn continues_path(&self, i: usize) -> bool {
+        match self.kind(i) {
+            Some(Tok::RawIdent | Tok::Gt | Tok::CloseParen) => true,
+            Some(Tok::Ident) => {
+                let text = self.text(i);
+                !is_keyword(text) || is_path_keyword(text)
+            }
+            _ => false,
+        }
+    }
+
+    /// `name!(...)`: marks the delimiter that opens the macro body.
+    fn macro_call(&mut self, i: usize) {
+        let opens = self.kind(i + 2).and_then(Tok::closer).is_some();
+        if self.kind(i + 1) != Some(Tok::Bang) || !opens {
+            return;
+        }
+        self.macro_open = i + 2;
+        if matches!(self.text(i), "include" | "include_str" | "include_bytes") {
+            self.include(i + 3);
+        }
+    }
+
+    /// `include!("file")`, with an optional trailing comma; other arguments
+    /// (`concat!(...)`) are ignored.
+    fn include(&mut self, lit: usize) {
+        let close = lit + 1 + usize::from(self.kind(lit + 1) == Some(Tok::Comma));
+        if self.kind(close).is_some_and(Tok::is_close)
+            && let Some(value) = self.str_value(lit)
+        {
+            self.files.push((value, lit, RefKind::Include));
+        }
+    }
+
+    fn open(&mut self, i: usize, kind: Tok) {
+        let in_macro = self.in_macro() || self.macro_open == i;
+        let depth = self.groups.len();
+        let pending = self.pending.take_if(|(_, d)| *d == depth);
+        let mut opened_frame = None;
+        if kind == Tok::OpenBrace && !in_macro {
+            let scope = pending.map_or(Scope::Block, |(s, _)| s);
+            opened_frame = Some(self.frame);
+            self.enter_frame(scope);
+        }
+        self.groups.push(Group {
+            close: kind.closer().unwrap_or(Tok::Other),
+            opened_frame,
+            in_macro,
+        });
+    }
+
+    fn enter_frame(&mut self, scope: Scope) {
+        let id = self.frames.len();
+        let binds_into = match scope {
+            Scope::Module | Scope::Block => Some(id),
+            Scope::Assoc => None,
+            Scope::Foreign => self.frames[self.frame].binds_into,
+        };
+        self.frames.push(Frame {
+            scope,
+            binds_into,
+            decls: Vec::new(),
+        });
+        self.events.push(Event::Enter(id));
+        self.frame = id;
+    }
+
+    fn close(&mut self, i: usize, kind: Tok) {
+        // A stray closer only occurs in invalid input: ignore it.
+        if self.groups.last().is_none_or(|g| g.close != kind) {
+            return;
+        }
+        if let Some(group) = self.groups.pop()
+            && let Some(outer) = group.opened_frame
+        {
+            self.events.push(Event::Exit(self.frame));
+            self.frame = outer;
+        }
+        if self.pending.is_some_and(|(_, d)| d > self.groups.len()) {
+            self.pending = None;
+        }
+        if kind == Tok::CloseBracket {
+            self.path_attribute(i);
+        }
+    }
+
+    /// `#[path = "file.rs"]`, matched backwards from its `]`.
+    fn path_attribute(&mut self, close: usize) {
+        let Some(start) = close.checked_sub(5) else {
+            return;
+        };
+        let shape = [Tok::Pound, Tok::OpenBracket, Tok::Ident, Tok::Eq];
+        let matches = (0..4).all(|k| self.kind(start + k) == Some(shape[k]));
+        if matches
+            && self.text(start + 2) == "path"
+            && let Some(literal) = self.str_value(close - 1)
+        {
+            let (tok, depth) = (close - 1, self.groups.len());
+            self.path_attr = Some(PathAttr {
+                literal,
+                tok,
+                depth,
+            });
+        }
+    }
+
+    /// Keeps a `#[path]` attribute alive across further attributes and `pub(..)`
+    /// until its `mod`; anything else at its depth drops it.
+    fn track_path_attr(&mut self, i: usize, kind: Tok) {
+        let Some(attr) = &self.path_attr else {
+            return;
+        };
+        let depth = self.groups.len() - usize::from(kind.is_close() && !self.groups.is_empty());
+        if depth > attr.depth {
+            return;
+        }
+        let keep = depth == attr.depth
+            && match kind {
+                Tok::Pound | Tok::OpenBracket | Tok::CloseBracket => true,
+                Tok::OpenParen | Tok::CloseParen => true,
+                Tok::Ident => self.text(i) == "pub",
+                _ => false,
+            };
+        if !keep {
+            if let Some(attr) = self.path_attr.take()
+                && depth == attr.depth
+                && self.is_word(i, "mod")
+            {
+                self.files
+                    .push((attr.literal, attr.tok, RefKind::PathModule));
+            }
+        }
+    }
+
+    fn candidate(&mut self, tok: usize, kind: RefKind, shadowable: bool) {
+        let Some(name) = self.crate_name(tok) else {
+            return;
+        };
+        let kind = if self.in_macro() {
+            RefKind::MacroBody
+        } else {
+            kind
+        };
+        self.events.push(Event::Ref(self.cands.len()));
+        self.cands.push(Candidate {
+            name,
+            tok,
+            kind,
+            shadowable,
+        });
+    }
+
+    /// Declares the type-namespace name at token `i`, if there is one.
+    fn declare_name_at(&mut self, i: usize) {
+        if let Some(name) = self.crate_name(i) {
+            self.declare(name);
+        }
+    }
+
+    fn declare(&mut self, name: &'a str) {
+        if self.in_macro() {
+            return;
+        }
+        if let Some(target) = self.frames[self.frame].binds_into {
+            self.frames[target].decls.push(name);
+        }
+    }
+
+    fn extern_item(&mut self, i: usize) -> usize {
+        if self.is_word(i + 1, "crate") {
+            return self.extern_crate(i + 2);
+        }
+        let brace = i + 1 + usize::from(matches!(self.kind(i + 1), Some(Tok::Str | Tok::RawStr)));
+        if self.kind(brace) == Some(Tok::OpenBrace) {
+            self.expect_brace(Scope::Foreign);
+        }
+        i + 1
+    }
+
+    /// `extern crate name [as alias]`, with `name` at token `n`.
+    fn extern_crate(&mut self, n: usize) -> usize {
+        let Some(_) = self.crate_name(n) else {
+            return n; // `extern crate self as x;` or invalid input.
+        };
+        let alias = self
+            .is_word(n + 1, "as")
+            .then(|| match self.kind(n + 2) {
+                Some(Tok::RawIdent) => self.text(n + 2).get(2..),
+                Some(Tok::Ident) => Some(self.text(n + 2)),
+                _ => None,
+            })
+            .flatten();
+        if self.in_macro() {
+            self.candidate(n, RefKind::MacroBody, false);
+        } else {
+            self.externs.push((n, alias));
+        }
+        if alias.is_some() { n + 3 } else { n + 1 }
+    }
+
+    /// The value of a plain string literal token.
+    fn str_value(&self, i: usize) -> Option<String> {
+        let text = self.text(i);
+        match self.kind(i)? {
+            Tok::Str => unescape(text.get(1..text.len() - 1)?),
+            Tok::RawStr => {
+                let hashes = text.len() - text.trim_start_matches(['r', '#']).len() - 1;
+                text.get(hashes + 2..text.len() - hashes - 1)
+                    .map(str::to_owned)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Cooks a string literal's body; None on an invalid escape.
+fn unescape(body: &str) -> Option<String> {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            '0' => out.push('\0'),
+            c @ ('\\' | '\'' | '"') => out.push(c),
+            'x' => {
+                let hex: String = chars.by_ref().take(2).collect();
+                out.push(char::from(u8::from_str_radix(&hex, 16).ok()?));
+            }
+            'u' => {
+                let rest = chars.as_str().strip_prefix('{')?;
+                let (hex, after) = rest.split_once('}')?;
+                let code = u32::from_str_radix(&hex.replace('_', ""), 16).ok()?;
+                out.push(char::from_u32(code)?);
+                chars = after.chars();
+            }
+            '\n' => chars = chars.as_str().trim_start().chars(),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+// ---------------------------------------------------------------------------
+// `use` trees
+// ---------------------------------------------------------------------------
+
+/// Deeper `use` groups are given up on, which keeps the recursion bounded.
+const MAX_USE_DEPTH: usize = 64;
+
+/// The path leading to a `use` subtree.
+#[derive(Clone, Copy)]
+struct Prefix<'a> {
+    /// Segments here are roots: `use a`, `use {a, b}`, `use ::{a}`.
+    at_root: bool,
+    root: Option<&'a str>,
+    len: usize,
+    last: Option<&'a str>,
+}
+
+const ROOT_PREFIX: Prefix<'static> = Prefix {
+    at_root: true,
+    root: None,
+    len: 0,
+    last: None,
+};
+
+#[derive(Default)]
+struct UseTree<'a> {
+    roots: Vec<usize>,
+    binds: Vec<&'a str>,
+}
+
+impl<'a> Walker<'a> {
+    /// Parses the tree after the `use` at `i`; returns the index after it, or
+    /// None (the tokens are then scanned like any others).
+    fn use_item(&mut self, i: usize) -> Option<usize> {
+        if self.kind(i + 1) == Some(Tok::Lt) {
+            return None; // `impl Trait + use<'a>`
+        }
+        let mut tree = UseTree::default();
+        let end = self.use_tree(i + 1, ROOT_PREFIX, 0, &mut tree)?;
+        for tok in tree.roots {
+            self.candidate(tok, RefKind::Use, true);
+        }
+        for name in tree.binds {
+            self.declare(name);
+        }
+        Some(end)
+    }
+
+    fn use_tree(
+        &self,
+        i: usize,
+        prefix: Prefix<'a>,
+        depth: usize,
+        out: &mut UseTree<'a>,
+    ) -> Option<usize> {
+        if depth > MAX_USE_DEPTH {
+            return None;
+        }
+        let i = i + usize::from(self.kind(i) == Some(Tok::PathSep));
+        match self.kind(i)? {
+            Tok::Star => Some(i + 1),
+            Tok::OpenBrace => self.use_group(i + 1, prefix, depth, out),
+            _ => self.use_segment(i, prefix, depth, out),
+        }
+    }
+
+    fn use_group(
+        &self,
+        mut i: usize,
+        prefix: Prefix<'a>,
+        depth: usize,
+        out: &mut UseTree<'a>,
+    ) -> Option<usize> {
+        loop {
+            if self.kind(i)? == Tok::CloseBrace {
+                return Some(i + 1);
+            }
+            i = self.use_tree(i, prefix, depth + 1, out)?;
+            match self.kind(i)? {
+                Tok::Comma => i += 1,
+                Tok::CloseBrace => {}
+                _ => return None,
+            }
+        }
+    }
+
+    fn use_segment(
+        &self,
+        i: usize,
+        prefix: Prefix<'a>,
+        depth: usize,
+        out: &mut UseTree<'a>,
+    ) -> Option<usize> {
+        // `$crate::x` and `$m::x` in macro bodies: segments that are never crates.
+        let metavar = self.kind(i) == Some(Tok::Dollar);
+        let at = i + usize::from(metavar);
+        let is_crate = self.crate_name(at).is_some();
+        let name = match self.kind(at)? {
+            Tok::Ident if is_crate || is_path_keyword(self.text(at)) => self.text(at),
+            Tok::Ident if metavar => self.text(at),
+            _ if is_crate => self.crate_name(at)?,
+            _ => return None,
+        };
+        if prefix.at_root && is_crate && !metavar {
+            out.roots.push(at);
+        }
+        let here = Prefix {
+            at_root: false,
+            root: prefix.root.or(Some(name)),
+            len: prefix.len + 1,
+            last: Some(name),
+        };
+        if self.kind(at + 1) == Some(Tok::PathSep) {
+            return self.use_tree(at + 2, here, depth, out);
+        }
+        let is_self = name == "self" && self.kind(at) == Some(Tok::Ident);
+        let (bind, end) = match self.is_word(at + 1, "as") {
+            true => (self.crate_name(at + 2), at + 3),
+            false if is_self => (prefix.last, at + 1),
+            false => (Some(name), at + 1),
+        };
+        // `use a;` and `use a::{self}` bind the crate itself: not a local name.
+        let names_root = here.len == 1 || (is_self && prefix.len == 1);
+        if let Some(bind) = bind
+            && !(names_root && Some(bind) == here.root)
+        {
+            out.binds.push(bind);
+        }
+        Some(end)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Resolution and positions
+// ---------------------------------------------------------------------------
+
+impl Walker<'_> {
+    /// Which candidates survive shadowing: replays the scope events with the
+    /// declarations of every frame now known.
+    fn unshadowed(&self) -> Vec<bool> {
+        let mut keep = vec![false; self.cands.len()];
+        // One name count map per enclosing module; lookups only see the last.
+        let mut modules: Vec<HashMap<&str, u32>> = Vec::new();
+        for event in &self.events {
+            match *event {
+                Event::Enter(f) => {
+                    let frame = &self.frames[f];
+                    if frame.scope == Scope::Module {
+                        modules.push(HashMap::new());
+                    }
+                    if let Some(names) = modules.last_mut() {
+                        for name in &frame.decls {
+                            *names.entry(*name).or_default() += 1;
+                        }
+                    }
+                }
+                Event::Exit(f) => {
+                    let frame = &self.frames[f];
+                    if frame.scope == Scope::Module {
+                        modules.pop();
+                    } else if let Some(names) = modules.last_mut() {
+                        for name in &frame.decls {
+                            forget(names, name);
+                        }
+                    }
+                }
+                Event::Ref(r) => {
+                    let cand = &self.cands[r];
+                    let local = modules.last().is_some_and(|m| m.contains_key(cand.name));
+                    keep[r] = !cand.shadowable || !local;
+                }
+            }
+        }
+        keep
+    }
+
+    fn finish(self, src: &[u8]) -> FileRefs {
+        let keep = self.unshadowed();
+        let crates: Vec<&Candidate> = self
+            .cands
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(c, _)| c)
+            .collect();
+        let spans: Vec<(usize, usize)> = crates
+            .iter()
+            .map(|c| c.tok)
+            .chain(self.externs.iter().map(|(tok, _)| *tok))
+            .chain(self.files.iter().map(|(_, tok, _)| *tok))
+            .map(|tok| (self.toks[tok].start, self.toks[tok].end))
+            .collect();
+        let mut pos = positions(src, &spans).into_iter();
+        let mut next_pos = || {
+            pos.next().unwrap_or(Pos {
+                line: 0,
+                column: 0,
+                len: 0,
+            })
+        };
+        let crates = crates
+            .iter()
+            .map(|c| CrateRef {
+                name: c.name.to_owned(),
+                kind: c.kind,
+                pos: next_pos(),
+            })
+            .collect();
+        let extern_crates = self
+            .externs
+            .iter()
+            .map(|(tok, alias)| ExternCrate {
+                name: self.crate_name(*tok).unwrap_or_default().to_owned(),
+                alias: alias.map(str::to_owned),
+                pos: next_pos(),
+            })
+            .collect();
+        let files = self
+            .files
+            .into_iter()
+            .map(|(literal, _, kind)| FileRef {
+                literal,
+                kind,
+                pos: next_pos(),
+            })
+            .collect();
+        FileRefs {
+            crates,
+            extern_crates,
+            files,
+        }
+    }
+}
+
+fn forget(names: &mut HashMap<&str, u32>, name: &str) {
+    if let Some(count) = names.get_mut(name) {
+        *count -= 1;
+        if *count == 0 {
+            names.remove(name);
+        }
+    }
+}
+
+/// Positions of byte spans, in one forward sweep over the source.
+fn positions(src: &[u8], spans: &[(usize, usize)]) -> Vec<Pos> {
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&k| spans[k].0);
+    let mut out = vec![
+        Pos {
+            line: 0,
+            column: 0,
+            len: 0
+        };
+        spans.len()
+    ];
+    let base = if src.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let (mut offset, mut line, mut column) = (base, 1u32, 1u32);
+    for k in order {
+        let (start, end) = spans[k];
+        for &b in src.get(offset..start).unwrap_or_default() {
+            if b == b'\n' {
+                line = line.saturating_add(1);
+                column = 1;
+            } else if !is_utf8_continuation(b) {
+                column = column.saturating_add(1);
+            }
+        }
+        offset = offset.max(start);
+        let len = src.get(start..end).unwrap_or_default();
+        let len = len.iter().filter(|b| !is_utf8_continuation(**b)).count();
+        out[k] = Pos {
+            line,
+            column,
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+        };
+    }
+    out
+}
+
+fn is_utf8_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}

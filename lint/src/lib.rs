@@ -1,0 +1,40 @@
+//! `orrery check`: discover the repository, extract every dependency from the real imports,
+//! build the component graph and run the boundary rules.
+//!
+//! The pipeline is discover (the only reader of the tree) → load the model → resolve the
+//! graph → check → render. Everything after discover is a pure function of the snapshot.
+
+pub mod baseline;
+pub mod discover;
+pub mod extract;
+pub mod query;
+pub mod render;
+pub mod resolve;
+pub mod rules;
+pub mod scope;
+
+use orrery_model::{DependencyGraph, Diagnostic, Repository, Snapshot};
+
+/// Everything `orrery check` knows about a repository.
+pub struct Analysis {
+    pub repository: Repository,
+    pub graph: DependencyGraph,
+    /// Every problem, in the stable reporting order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs the whole check over what discovery read.
+pub fn analyze(snapshot: &Snapshot) -> Analysis {
+    let (repository, mut diagnostics) = orrery_model::repository::load(snapshot);
+    diagnostics.extend(snapshot.problems.iter().cloned());
+    let (graph, problems) = resolve::build_graph(&repository, snapshot);
+    diagnostics.extend(problems);
+    diagnostics.extend(rules::check(&repository, &graph));
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup();
+    Analysis {
+        repository,
+        graph,
+        diagnostics,
+    }
+}

@@ -1,0 +1,160 @@
+//! `orrery graph` and `orrery why`: the dependency graph, whole or around one component, and
+//! the shortest path between two components with its evidence.
+
+use std::fmt::Write;
+
+use orrery_model::graph::Edge;
+use orrery_model::{ComponentId, DependencyGraph, Repository};
+use serde_json::json;
+
+/// The edges `orrery graph` shows: all of them, or those touching `focus`.
+pub fn edges<'g>(graph: &'g DependencyGraph, focus: Option<&ComponentId>) -> Vec<Edge<'g>> {
+    graph
+        .edges()
+        .filter(|edge| focus.is_none_or(|id| edge.from == id || edge.to == id))
+        .collect()
+}
+
+fn kinds(edge: &Edge<'_>) -> Vec<&'static str> {
+    let mut kinds: Vec<&'static str> = edge
+        .evidence
+        .iter()
+        .map(|evidence| evidence.kind.as_str())
+        .collect();
+    kinds.dedup();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+fn nodes<'a>(
+    repository: &'a Repository,
+    edges: &[Edge<'a>],
+    focus: Option<&'a ComponentId>,
+) -> Vec<&'a ComponentId> {
+    let mut nodes: Vec<&ComponentId> = match focus {
+        Some(id) => edges
+            .iter()
+            .flat_map(|edge| [edge.from, edge.to])
+            .chain([id])
+            .collect(),
+        None => repository.components.keys().collect(),
+    };
+    nodes.sort();
+    nodes.dedup();
+    nodes
+}
+
+pub fn dot(
+    repository: &Repository,
+    graph: &DependencyGraph,
+    focus: Option<&ComponentId>,
+) -> String {
+    let edges = edges(graph, focus);
+    let mut out = String::from("digraph orrery {\n  rankdir=LR;\n");
+    for id in nodes(repository, &edges, focus) {
+        let kind = repository
+            .components
+            .get(id)
+            .map_or("", |c| c.kind.as_str());
+        let _ = writeln!(out, "  \"{id}\" [label=\"{id}\\n({kind})\"];");
+    }
+    for edge in &edges {
+        let style = if kinds(edge) == ["calls"] {
+            ", style=dashed"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  \"{}\" -> \"{}\" [label=\"{}\"{style}];",
+            edge.from,
+            edge.to,
+            kinds(edge).join(",")
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+pub fn mermaid(
+    repository: &Repository,
+    graph: &DependencyGraph,
+    focus: Option<&ComponentId>,
+) -> String {
+    let edges = edges(graph, focus);
+    let nodes = nodes(repository, &edges, focus);
+    let index = |id: &ComponentId| nodes.iter().position(|n| *n == id).unwrap_or(0);
+    let mut out = String::from("graph LR\n");
+    for (i, id) in nodes.iter().enumerate() {
+        let _ = writeln!(out, "  n{i}[\"{id}\"]");
+    }
+    for edge in &edges {
+        let arrow = if kinds(edge) == ["calls"] {
+            "-.->"
+        } else {
+            "-->"
+        };
+        let _ = writeln!(
+            out,
+            "  n{} {arrow}|{}| n{}",
+            index(edge.from),
+            kinds(edge).join(","),
+            index(edge.to)
+        );
+    }
+    out
+}
+
+pub fn json(
+    repository: &Repository,
+    graph: &DependencyGraph,
+    focus: Option<&ComponentId>,
+) -> String {
+    let edges = edges(graph, focus);
+    let document = json!({
+        "components": nodes(repository, &edges, focus).iter().map(|id| {
+            let component = repository.components.get(*id);
+            json!({
+                "id": id.as_str(),
+                "kind": component.map(|c| c.kind.as_str()),
+                "owner": component.map(|c| c.owner().value.as_str()),
+            })
+        }).collect::<Vec<_>>(),
+        "edges": edges.iter().map(|edge| json!({
+            "from": edge.from.as_str(),
+            "to": edge.to.as_str(),
+            "evidence": edge.evidence.iter().map(|evidence| json!({
+                "kind": evidence.kind.as_str(),
+                "path": evidence.location.path,
+                "line": evidence.location.line,
+                "column": evidence.location.column,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The shortest dependency path from `from` to `to`, one line per edge with its evidence.
+pub fn why(graph: &DependencyGraph, from: &ComponentId, to: &ComponentId) -> Option<String> {
+    let path = graph.shortest_path(from, to, |_| true)?;
+    let mut out = format!(
+        "`{from}` depends on `{to}` through {} edge{}:\n",
+        path.len(),
+        if path.len() == 1 { "" } else { "s" }
+    );
+    for edge in &path {
+        let _ = writeln!(out, "  `{}` → `{}`", edge.from, edge.to);
+        for evidence in edge.evidence {
+            let _ = writeln!(
+                out,
+                "      {} ({})",
+                evidence.location,
+                evidence.kind.describe()
+            );
+        }
+    }
+    Some(out)
+}

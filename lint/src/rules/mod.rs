@@ -1,0 +1,55 @@
+//! The rules of `orrery check`, one file each, listed once in `RULES`.
+//!
+//! A rule is a pure function from the repository model and its dependency graph to
+//! diagnostics. Its id is the same string in its file name, its diagnostics, the docs and
+//! orrery-todo.yaml.
+
+use orrery_model::{DependencyGraph, Diagnostic, Repository, RuleId};
+
+pub mod cycle;
+pub mod manifest;
+pub mod owner;
+pub mod private_servlet;
+pub mod undeclared_call;
+pub mod visibility;
+
+/// A rule's static description, used by `--format sarif` and the docs.
+pub struct Rule {
+    pub id: RuleId,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// Why the rule exists and how to satisfy it.
+    pub description: &'static str,
+    pub check: fn(&Repository, &DependencyGraph) -> Vec<Diagnostic>,
+}
+
+pub const RULES: &[Rule] = &[
+    manifest::RULE,
+    owner::RULE,
+    visibility::RULE,
+    private_servlet::RULE,
+    undeclared_call::RULE,
+    cycle::RULE,
+];
+
+/// The description of problems reading the tree, which are reported like a rule.
+pub const INPUT: Rule = Rule {
+    id: RuleId::Input,
+    summary: "a file orrery could not read",
+    description: "An unreadable or non-UTF-8 file, a file above the size limit, a symlink loop or a malformed \
+                  Cargo.toml leaves the check incomplete; orrery exits with status 2.",
+    check: |_, _| Vec::new(),
+};
+
+/// The metadata of a rule id.
+pub fn describe(id: RuleId) -> Option<&'static Rule> {
+    RULES.iter().chain([&INPUT]).find(|rule| rule.id == id)
+}
+
+/// Runs every rule.
+pub fn check(repository: &Repository, graph: &DependencyGraph) -> Vec<Diagnostic> {
+    RULES
+        .iter()
+        .flat_map(|rule| (rule.check)(repository, graph))
+        .collect()
+}

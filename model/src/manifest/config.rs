@@ -1,0 +1,399 @@
+//! orrery.yaml: teams, groups, external services and defaults.
+
+use std::collections::BTreeMap;
+
+use marked_yaml::types::Node;
+
+use super::Parsed;
+use super::yaml::{Fields, Reader};
+use crate::label::{PackageSpec, is_identifier};
+use crate::location::Spanned;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub teams: Vec<Spanned<String>>,
+    pub groups: BTreeMap<String, Group>,
+    pub services: BTreeMap<String, Service>,
+    pub envoy: Envoy,
+    pub defaults: Defaults,
+    pub deploy: Deploy,
+}
+
+/// A named set of packages, like Bazel's package_group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub name: Spanned<String>,
+    pub packages: Vec<Spanned<PackageSpec>>,
+}
+
+/// A large service outside orrery that servlets may call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    pub name: Spanned<String>,
+    pub address: Spanned<String>,
+    pub proto: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Envoy {
+    pub listen: String,
+    pub admin: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Defaults {
+    pub scaling: Scaling,
+    pub resources: Resources,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scaling {
+    pub min: u32,
+    pub max: u32,
+    /// The share of capacity kept free: the autoscaler targets (1 − headroom) utilisation.
+    pub headroom: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resources {
+    pub cpu: String,
+    pub memory: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeployEngine {
+    ArgoRollouts,
+    Plain,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deploy {
+    pub engine: DeployEngine,
+    pub registry: String,
+}
+
+impl Default for Envoy {
+    fn default() -> Envoy {
+        Envoy {
+            listen: "0.0.0.0:8080".into(),
+            admin: "127.0.0.1:9901".into(),
+        }
+    }
+}
+
+impl Default for Scaling {
+    fn default() -> Scaling {
+        Scaling {
+            min: 2,
+            max: 20,
+            headroom: 0.4,
+        }
+    }
+}
+
+impl Default for Resources {
+    fn default() -> Resources {
+        Resources {
+            cpu: "250m".into(),
+            memory: "256Mi".into(),
+        }
+    }
+}
+
+impl Default for Deploy {
+    fn default() -> Deploy {
+        Deploy {
+            engine: DeployEngine::ArgoRollouts,
+            registry: "registry.example.com/orrery".into(),
+        }
+    }
+}
+
+const KEYS: &[&str] = &["teams", "groups", "services", "envoy", "defaults", "deploy"];
+
+pub fn parse_config(path: &str, text: &str) -> Parsed<Config> {
+    let mut reader = Reader::new(path);
+    let value = reader.parse(text).map(|map| {
+        let fields = reader.fields(&map, KEYS);
+        read_config(&mut reader, &fields)
+    });
+    Parsed {
+        value,
+        diagnostics: reader.diagnostics,
+    }
+}
+
+fn read_config(reader: &mut Reader<'_>, fields: &Fields<'_>) -> Config {
+    let teams = match fields.require(reader, "teams", "the list of teams that may own components") {
+        Some(node) => reader.strings(node, "`teams`"),
+        None => Vec::new(),
+    };
+    for team in &teams {
+        check_name(reader, team, "team");
+    }
+    Config {
+        teams,
+        groups: fields
+            .get("groups")
+            .map(|node| read_groups(reader, node))
+            .unwrap_or_default(),
+        services: fields
+            .get("services")
+            .map(|node| read_services(reader, node))
+            .unwrap_or_default(),
+        envoy: fields
+            .get("envoy")
+            .map(|node| read_envoy(reader, node))
+            .unwrap_or_default(),
+        defaults: fields
+            .get("defaults")
+            .map(|node| read_defaults(reader, node))
+            .unwrap_or_default(),
+        deploy: fields
+            .get("deploy")
+            .map(|node| read_deploy(reader, node))
+            .unwrap_or_default(),
+    }
+}
+
+/// Reports a name that is not `[a-z][a-z0-9_]*`.
+pub(super) fn check_name(reader: &mut Reader<'_>, name: &Spanned<String>, what: &str) -> bool {
+    let valid = is_identifier(&name.value);
+    if !valid {
+        reader.error_with_help(
+            name.location.clone(),
+            format!("`{}` is not a valid {what} name", name.value),
+            format!(
+                "{what} names are lowercase ASCII letters, digits and `_`, starting with a letter"
+            ),
+        );
+    }
+    valid
+}
+
+fn read_groups(reader: &mut Reader<'_>, node: &Node) -> BTreeMap<String, Group> {
+    let Some(map) = reader.mapping(node, "`groups`") else {
+        return BTreeMap::new();
+    };
+    let mut groups = BTreeMap::new();
+    for (key, value) in map.iter() {
+        let name = Spanned::new(key.as_str().to_owned(), reader.scalar_location(key));
+        if !check_name(reader, &name, "group") {
+            continue;
+        }
+        let packages = reader
+            .strings(value, &format!("group `{}`", name.value))
+            .into_iter()
+            .filter_map(|entry| match PackageSpec::parse(&entry.value) {
+                Ok(spec) => Some(Spanned::new(spec, entry.location)),
+                Err(message) => {
+                    reader.error_with_help(
+                        entry.location,
+                        message,
+                        "group entries are `//pkg`, `//pkg/...`, or either with a leading `-` to exclude",
+                    );
+                    None
+                }
+            })
+            .collect();
+        groups.insert(name.value.clone(), Group { name, packages });
+    }
+    groups
+}
+
+fn read_services(reader: &mut Reader<'_>, node: &Node) -> BTreeMap<String, Service> {
+    let Some(map) = reader.mapping(node, "`services`") else {
+        return BTreeMap::new();
+    };
+    let mut services = BTreeMap::new();
+    for (key, value) in map.iter() {
+        let name = Spanned::new(key.as_str().to_owned(), reader.scalar_location(key));
+        if !check_name(reader, &name, "service") {
+            continue;
+        }
+        let Some(map) = reader.mapping(value, &format!("service `{}`", name.value)) else {
+            continue;
+        };
+        let fields = reader.fields(map, &["address", "proto"]);
+        let address = fields
+            .require(reader, "address", "the service's `host:port`")
+            .and_then(|node| reader.string(node, "`address`"));
+        let proto = fields
+            .get("proto")
+            .and_then(|node| reader.string(node, "`proto`"));
+        if let Some(address) = address {
+            services.insert(
+                name.value.clone(),
+                Service {
+                    name,
+                    address,
+                    proto,
+                },
+            );
+        }
+    }
+    services
+}
+
+fn read_envoy(reader: &mut Reader<'_>, node: &Node) -> Envoy {
+    let defaults = Envoy::default();
+    let Some(map) = reader.mapping(node, "`envoy`") else {
+        return defaults;
+    };
+    let fields = reader.fields(map, &["listen", "admin"]);
+    let mut address = |key: &str, default: String| {
+        fields
+            .get(key)
+            .and_then(|node| reader.string(node, &format!("`envoy.{key}`")))
+            .map(|s| s.value)
+            .unwrap_or(default)
+    };
+    Envoy {
+        listen: address("listen", defaults.listen),
+        admin: address("admin", defaults.admin),
+    }
+}
+
+fn read_defaults(reader: &mut Reader<'_>, node: &Node) -> Defaults {
+    let Some(map) = reader.mapping(node, "`defaults`") else {
+        return Defaults::default();
+    };
+    let fields = reader.fields(map, &["scaling", "resources"]);
+    Defaults {
+        scaling: fields
+            .get("scaling")
+            .map(|node| read_scaling(reader, node))
+            .unwrap_or_default()
+            .over(&Scaling::default()),
+        resources: fields
+            .get("resources")
+            .map(|node| read_resources(reader, node))
+            .unwrap_or_default()
+            .over(&Resources::default()),
+    }
+}
+
+/// Scaling as a manifest writes it: any key may be left to the defaults.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScalingOverride {
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    pub headroom: Option<f64>,
+}
+
+impl ScalingOverride {
+    pub fn over(&self, base: &Scaling) -> Scaling {
+        Scaling {
+            min: self.min.unwrap_or(base.min),
+            max: self.max.unwrap_or(base.max),
+            headroom: self.headroom.unwrap_or(base.headroom),
+        }
+    }
+}
+
+/// Resources as a manifest writes them: any key may be left to the defaults.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourcesOverride {
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+}
+
+impl ResourcesOverride {
+    pub fn over(&self, base: &Resources) -> Resources {
+        Resources {
+            cpu: self.cpu.clone().unwrap_or_else(|| base.cpu.clone()),
+            memory: self.memory.clone().unwrap_or_else(|| base.memory.clone()),
+        }
+    }
+}
+
+/// Reads `{ min, max, headroom }`, checking each value and, where both are given, min <= max.
+pub(super) fn read_scaling(reader: &mut Reader<'_>, node: &Node) -> ScalingOverride {
+    let Some(map) = reader.mapping(node, "`scaling`") else {
+        return ScalingOverride::default();
+    };
+    let fields = reader.fields(map, &["min", "max", "headroom"]);
+    let count = |reader: &mut Reader<'_>, key: &str| {
+        fields.get(key).and_then(|node| {
+            reader.number::<u32>(
+                node,
+                &format!("`scaling.{key}`"),
+                "a whole number of replicas",
+            )
+        })
+    };
+    let min = count(reader, "min");
+    let max = count(reader, "max");
+    let headroom = fields.get("headroom").and_then(|node| {
+        reader.number::<f64>(node, "`scaling.headroom`", "a fraction between 0 and 1")
+    });
+    if let Some(min) = &min
+        && min.value < 1
+    {
+        reader.error(min.location.clone(), "`scaling.min` must be at least 1");
+    }
+    if let (Some(min), Some(max)) = (&min, &max)
+        && min.value > max.value
+    {
+        reader.error(
+            max.location.clone(),
+            format!(
+                "`scaling.max` ({}) is below `scaling.min` ({})",
+                max.value, min.value
+            ),
+        );
+    }
+    if let Some(headroom) = &headroom
+        && !(0.0..1.0).contains(&headroom.value)
+    {
+        reader.error(
+            headroom.location.clone(),
+            format!(
+                "`scaling.headroom` must be at least 0 and below 1, found {}",
+                headroom.value
+            ),
+        );
+    }
+    ScalingOverride {
+        min: min.map(|m| m.value),
+        max: max.map(|m| m.value),
+        headroom: headroom.map(|h| h.value),
+    }
+}
+
+pub(super) fn read_resources(reader: &mut Reader<'_>, node: &Node) -> ResourcesOverride {
+    let Some(map) = reader.mapping(node, "`resources`") else {
+        return ResourcesOverride::default();
+    };
+    let fields = reader.fields(map, &["cpu", "memory"]);
+    let mut quantity = |key: &str| {
+        fields
+            .get(key)
+            .and_then(|node| reader.string(node, &format!("`resources.{key}`")))
+            .map(|s| s.value)
+    };
+    ResourcesOverride {
+        cpu: quantity("cpu"),
+        memory: quantity("memory"),
+    }
+}
+
+fn read_deploy(reader: &mut Reader<'_>, node: &Node) -> Deploy {
+    let defaults = Deploy::default();
+    let Some(map) = reader.mapping(node, "`deploy`") else {
+        return defaults;
+    };
+    let fields = reader.fields(map, &["engine", "registry"]);
+    let engine = fields
+        .get("engine")
+        .and_then(|node| reader.choice(node, "`deploy.engine`", &["argo-rollouts", "plain"]))
+        .map_or(defaults.engine, |engine| match engine.value.as_str() {
+            "plain" => DeployEngine::Plain,
+            _ => DeployEngine::ArgoRollouts,
+        });
+    let registry = fields
+        .get("registry")
+        .and_then(|node| reader.string(node, "`deploy.registry`"))
+        .map_or(defaults.registry, |s| s.value);
+    Deploy { engine, registry }
+}

@@ -1,0 +1,162 @@
+//! The model stage: from the texts discovery read to typed components.
+
+use std::collections::BTreeMap;
+
+use crate::component::{Component, ComponentId, ComponentKind, Manifest};
+use crate::diagnostic::{Diagnostic, RuleId};
+use crate::location::Location;
+use crate::manifest::{Config, Parsed, parse_config, parse_library, parse_servlet};
+use crate::snapshot::Snapshot;
+
+/// Every component of the repository and the workspace configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Repository {
+    /// `None` when orrery.yaml is missing or could not be read as a mapping.
+    pub config: Option<Config>,
+    pub components: BTreeMap<ComponentId, Component>,
+}
+
+impl Repository {
+    /// The component a repository-relative file belongs to: the deepest one containing it.
+    pub fn component_of(&self, path: &str) -> Option<&Component> {
+        self.components
+            .values()
+            .filter(|component| component.id.contains(path))
+            .max_by_key(|c| c.id.as_str().len())
+    }
+
+    pub fn servlet(&self, name: &str) -> Option<&Component> {
+        self.components
+            .get(&ComponentId::new(format!("servlets/{name}")))
+    }
+
+    pub fn servlets(&self) -> impl Iterator<Item = &Component> {
+        self.components
+            .values()
+            .filter(|c| c.kind == ComponentKind::Servlet)
+    }
+}
+
+/// Builds the repository model. Problems in single files are reported here; problems between
+/// files (unknown owners, unknown `calls`) are the rules' business.
+pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut repository = Repository::default();
+    match &snapshot.config {
+        Some(config) => {
+            let Parsed {
+                value,
+                diagnostics: found,
+            } = parse_config(&config.path, &config.text);
+            repository.config = value;
+            diagnostics.extend(found);
+        }
+        None => diagnostics.push(
+            Diagnostic::new(
+                RuleId::Manifest,
+                Location::file("orrery.yaml"),
+                "the repository has no `orrery.yaml`",
+            )
+            .with_help("create orrery.yaml at the repository root with at least `teams: [...]`"),
+        ),
+    }
+
+    let mut claimed: BTreeMap<String, &str> = BTreeMap::new();
+    let mut manifests: Vec<_> = snapshot.manifests.iter().collect();
+    manifests.sort_by(|a, b| a.path.cmp(&b.path));
+    for file in manifests {
+        let (directory, file_name) = file
+            .path
+            .rsplit_once('/')
+            .unwrap_or(("", file.path.as_str()));
+        let Some(kind) = placement(directory, file_name) else {
+            diagnostics.push(misplaced(&file.path, file_name));
+            continue;
+        };
+        if let Some(first) = claimed.insert(directory.to_owned(), &file.path) {
+            diagnostics.push(
+                Diagnostic::new(
+                    RuleId::Owner,
+                    Location::file(&file.path),
+                    format!("`{directory}` is claimed by two manifests"),
+                )
+                .with_related(Location::file(first), "the other manifest")
+                .with_help("a directory is one component: keep one manifest and delete the other"),
+            );
+            continue;
+        }
+        let name = directory.rsplit('/').next().unwrap_or(directory);
+        let manifest = match kind {
+            ComponentKind::Library => {
+                let parsed = parse_library(&file.path, name, &file.text);
+                diagnostics.extend(parsed.diagnostics);
+                parsed.value.map(Manifest::Library)
+            }
+            _ => {
+                let parsed = parse_servlet(&file.path, name, &file.text);
+                diagnostics.extend(parsed.diagnostics);
+                parsed.value.map(Manifest::Servlet)
+            }
+        };
+        let Some(manifest) = manifest else { continue };
+        let component = Component {
+            id: ComponentId::new(directory),
+            kind,
+            manifest_path: file.path.clone(),
+            manifest,
+        };
+        if kind == ComponentKind::Servlet && has_cargo(snapshot, &format!("{directory}/api")) {
+            let api = Component {
+                id: ComponentId::new(format!("{directory}/api")),
+                kind: ComponentKind::Api,
+                ..component.clone()
+            };
+            repository.components.insert(api.id.clone(), api);
+        }
+        repository
+            .components
+            .insert(component.id.clone(), component);
+    }
+
+    for directory in &snapshot.servlet_directories {
+        if !claimed.contains_key(directory) {
+            diagnostics.push(
+                Diagnostic::new(RuleId::Manifest, Location::file(directory), format!("`{directory}` has no servlet.yaml"))
+                    .with_help("every direct child of servlets/ is a servlet: add a servlet.yaml or move the directory"),
+            );
+        }
+    }
+    (repository, diagnostics)
+}
+
+/// What a manifest at `directory/file_name` declares, if it is in a place that can declare it.
+fn placement(directory: &str, file_name: &str) -> Option<ComponentKind> {
+    let segments: Vec<&str> = directory.split('/').collect();
+    match (file_name, segments.as_slice()) {
+        ("servlet.yaml", ["servlets", _]) => Some(ComponentKind::Servlet),
+        ("library.yaml", ["libs", _, ..]) => Some(ComponentKind::Library),
+        _ => None,
+    }
+}
+
+fn misplaced(path: &str, file_name: &str) -> Diagnostic {
+    let help = if file_name == "servlet.yaml" {
+        "a servlet.yaml belongs directly in `servlets/<name>/`; move it there or delete it"
+    } else {
+        "a library.yaml belongs in a directory under `libs/`; move it there or delete it"
+    };
+    Diagnostic::new(
+        RuleId::Manifest,
+        Location::file(path),
+        format!("`{path}` is not where a {file_name} can declare a component"),
+    )
+    .with_help(help)
+}
+
+fn has_cargo(snapshot: &Snapshot, directory: &str) -> bool {
+    let path = format!("{directory}/Cargo.toml");
+    snapshot
+        .cargo_manifests
+        .iter()
+        .any(|file| file.path == path)
+}

@@ -1,0 +1,42 @@
+//! The texts discovery read from the tree: everything later stages need, and nothing more.
+
+use crate::diagnostic::Diagnostic;
+
+/// One file's text, with its repository-relative path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceText {
+    pub path: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// orrery.yaml.
+    pub config: Option<SourceText>,
+    /// Every servlet.yaml and library.yaml under servlets/ and libs/, wherever it lies.
+    pub manifests: Vec<SourceText>,
+    /// Every Cargo.toml under servlets/ and libs/, and the root Cargo.toml.
+    pub cargo_manifests: Vec<SourceText>,
+    /// Every .rs file under servlets/ and libs/.
+    pub rust_files: Vec<SourceText>,
+    /// The direct children of servlets/: each must be a servlet.
+    pub servlet_directories: Vec<String>,
+    /// orrery-todo.yaml, if present.
+    pub baseline: Option<SourceText>,
+    /// Files that could not be read, as `input` diagnostics.
+    pub problems: Vec<Diagnostic>,
+}
+
+impl Snapshot {
+    /// The text of a file discovery read, for rendering source snippets.
+    pub fn text(&self, path: &str) -> Option<&str> {
+        let all = [&self.config, &self.baseline];
+        all.into_iter()
+            .flatten()
+            .chain(&self.manifests)
+            .chain(&self.cargo_manifests)
+            .chain(&self.rust_files)
+            .find(|file| file.path == path)
+            .map(|file| file.text.as_str())
+    }
+}
