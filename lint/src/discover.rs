@@ -35,7 +35,9 @@ pub fn discover(root: &Path) -> Snapshot {
         snapshot.cargo_manifests.push(cargo);
     }
     for top in ["servlets", "libs"] {
-        walk(root, top, &mut snapshot);
+        if root.join(top).exists() {
+            walk(root, top, &mut snapshot);
+        }
     }
     snapshot
 }

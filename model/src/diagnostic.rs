@@ -64,6 +64,8 @@ pub struct Diagnostic {
     pub rule: RuleId,
     pub message: String,
     pub location: Location,
+    /// What the primary location shows, when it needs saying (the first edge of a cycle).
+    pub label: Option<String>,
     /// The depending component, for rules about an edge or a component.
     pub from: Option<ComponentId>,
     /// The component depended upon, for rules about an edge.
@@ -89,6 +91,7 @@ impl Diagnostic {
             rule,
             message: message.into(),
             location,
+            label: None,
             from: None,
             to: None,
             help: None,

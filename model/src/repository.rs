@@ -61,30 +61,36 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
         ),
     }
 
-    let mut claimed: BTreeMap<String, &str> = BTreeMap::new();
-    let mut manifests: Vec<_> = snapshot.manifests.iter().collect();
-    manifests.sort_by(|a, b| a.path.cmp(&b.path));
-    for file in manifests {
-        let (directory, file_name) = file
+    // Manifests by directory: a directory with two of them is reported before anything else.
+    let mut by_directory: BTreeMap<&str, Vec<&crate::snapshot::SourceText>> = BTreeMap::new();
+    for file in &snapshot.manifests {
+        let directory = file
             .path
             .rsplit_once('/')
-            .unwrap_or(("", file.path.as_str()));
+            .map_or("", |(directory, _)| directory);
+        by_directory.entry(directory).or_default().push(file);
+    }
+    let mut claimed: BTreeMap<String, &str> = BTreeMap::new();
+    for (directory, mut files) in by_directory {
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let file = files[0];
+        for other in &files[1..] {
+            diagnostics.push(
+                Diagnostic::new(
+                    RuleId::Owner,
+                    Location::file(&other.path),
+                    format!("`{directory}` is claimed by two manifests"),
+                )
+                .with_related(Location::file(&file.path), "the other manifest")
+                .with_help("a directory is one component: keep one manifest and delete the other"),
+            );
+        }
+        let file_name = file.path.rsplit('/').next().unwrap_or_default();
         let Some(kind) = placement(directory, file_name) else {
             diagnostics.push(misplaced(&file.path, file_name));
             continue;
         };
-        if let Some(first) = claimed.insert(directory.to_owned(), &file.path) {
-            diagnostics.push(
-                Diagnostic::new(
-                    RuleId::Owner,
-                    Location::file(&file.path),
-                    format!("`{directory}` is claimed by two manifests"),
-                )
-                .with_related(Location::file(first), "the other manifest")
-                .with_help("a directory is one component: keep one manifest and delete the other"),
-            );
-            continue;
-        }
+        claimed.insert(directory.to_owned(), &file.path);
         let name = directory.rsplit('/').next().unwrap_or(directory);
         let manifest = match kind {
             ComponentKind::Library => {

@@ -786,9 +786,9 @@ impl<'a> Walker<'a> {
     fn open(&mut self, i: usize, kind: Tok) {
         let in_macro = self.in_macro() || self.macro_open == i;
         let depth = self.groups.len();
-        let pending = self.pending.take_if(|(_, d)| *d == depth);
         let mut opened_frame = None;
         if kind == Tok::OpenBrace && !in_macro {
+            let pending = self.pending.take_if(|(_, d)| *d == depth);
             let scope = pending.map_or(Scope::Block, |(s, _)| s);
             opened_frame = Some(self.frame);
             self.enter_frame(scope);
@@ -953,11 +953,13 @@ impl<'a> Walker<'a> {
     fn str_value(&self, i: usize) -> Option<String> {
         let text = self.text(i);
         match self.kind(i)? {
-            Tok::Str => unescape(text.get(1..text.len() - 1)?),
+            Tok::Str => unescape(text.strip_prefix('"')?.strip_suffix('"')?),
             Tok::RawStr => {
-                let hashes = text.len() - text.trim_start_matches(['r', '#']).len() - 1;
-                text.get(hashes + 2..text.len() - hashes - 1)
-                    .map(str::to_owned)
+                let body = text.strip_prefix('r')?;
+                let hashes = body.len() - body.trim_start_matches('#').len();
+                let body = body.get(hashes..)?.strip_prefix('"')?;
+                let body = body.get(..body.len().checked_sub(hashes + 1)?)?;
+                Some(body.to_owned())
             }
             _ => None,
         }
@@ -1093,14 +1095,14 @@ impl<'a> Walker<'a> {
         // `$crate::x` and `$m::x` in macro bodies: segments that are never crates.
         let metavar = self.kind(i) == Some(Tok::Dollar);
         let at = i + usize::from(metavar);
-        let is_crate = self.crate_name(at).is_some();
-        let name = match self.kind(at)? {
-            Tok::Ident if is_crate || is_path_keyword(self.text(at)) => self.text(at),
-            Tok::Ident if metavar => self.text(at),
-            _ if is_crate => self.crate_name(at)?,
-            _ => return None,
+        let crate_name = self.crate_name(at);
+        let relative = self.kind(at) == Some(Tok::Ident) && is_path_keyword(self.text(at));
+        let name = match crate_name {
+            Some(name) => name,
+            None if relative || (metavar && self.kind(at) == Some(Tok::Ident)) => self.text(at),
+            None => return None,
         };
-        if prefix.at_root && is_crate && !metavar {
+        if prefix.at_root && crate_name.is_some() && !metavar {
             out.roots.push(at);
         }
         let here = Prefix {
@@ -1282,4 +1284,412 @@ fn positions(src: &[u8], spans: &[(usize, usize)]) -> Vec<Pos> {
 
 fn is_utf8_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Renders refs as `kind name line:column`, in source order.
+    fn render(refs: &FileRefs) -> String {
+        let crates = refs
+            .crates
+            .iter()
+            .map(|c| (&c.pos, format!("{} {}", c.kind, c.name)));
+        let externs = refs.extern_crates.iter().map(|e| {
+            let alias = e
+                .alias
+                .as_ref()
+                .map(|a| format!(" as {a}"))
+                .unwrap_or_default();
+            (&e.pos, format!("extern-crate {}{alias}", e.name))
+        });
+        let files = refs
+            .files
+            .iter()
+            .map(|f| (&f.pos, format!("{} {}", f.kind, f.literal)));
+        let mut all: Vec<_> = crates.chain(externs).chain(files).collect();
+        all.sort_by_key(|(pos, _)| (pos.line, pos.column));
+        let all: Vec<String> = all
+            .into_iter()
+            .map(|(pos, what)| format!("{what} {}:{}", pos.line, pos.column))
+            .collect();
+        all.join(", ")
+    }
+
+    #[track_caller]
+    fn check(src: &str, expect: &str) {
+        assert_eq!(render(&scan(src)), expect, "source:\n{src}");
+    }
+
+    // --- use trees -------------------------------------------------------
+
+    #[test]
+    fn use_simple_forms() {
+        check("use a::b;", "use a 1:5");
+        check("use ::a::b;", "use a 1:7");
+        check("use a;", "use a 1:5");
+        check("use a as x;", "use a 1:5");
+        check("pub(crate) use a::b;", "use a 1:16");
+        check("use r#a::b;", "use a 1:5");
+    }
+
+    #[test]
+    fn use_groups() {
+        check("use a::{b, c as d, e::*};", "use a 1:5");
+        check("use {a::b, c::d, e};", "use a 1:6, use c 1:12, use e 1:18");
+        check("use {a::{b}, ::c};", "use a 1:6, use c 1:16");
+        check("use ::{a, b::c};", "use a 1:8, use b 1:11");
+    }
+
+    #[test]
+    fn use_relative_roots_are_not_crates() {
+        check("use crate::a; use self::b; use super::c; use Self::D;", "");
+        check("use {crate::a, self::b};", "");
+    }
+
+    #[test]
+    fn use_in_any_scope() {
+        check("fn f() { use a::b; }", "use a 1:14");
+        check("mod m { use a::b; }", "use a 1:13");
+        check("fn f() { if x { unsafe { use a::b; } } }", "use a 1:30");
+    }
+
+    #[test]
+    fn use_bound_is_not_a_use_item() {
+        check(
+            "fn f<'a>() -> impl Sized + use<'a> { a::b() }",
+            "path a 1:38",
+        );
+    }
+
+    // --- paths -----------------------------------------------------------
+
+    #[test]
+    fn paths_in_expressions_types_and_patterns() {
+        check("fn f() { a::b(); }", "path a 1:10");
+        check("struct S(a::T);", "path a 1:10");
+        check("fn f() { match x { a::B => {} } }", "path a 1:20");
+        check("fn f(x: Vec<a::T>) {}", "path a 1:13");
+        check("fn f() { let s = S { ..a::d() }; }", "path a 1:24");
+        check("fn f() { for x in 0..a::MAX {} }", "path a 1:22");
+        check("fn f() { x::y::z(); }", "path x 1:10");
+    }
+
+    #[test]
+    fn paths_in_attributes() {
+        check("#[a::attr] fn f() {}", "path a 1:3");
+        check("#[derive(a::D)] struct S;", "path a 1:10");
+        check("#[cfg_attr(x, a::attr)] struct S;", "path a 1:15");
+    }
+
+    #[test]
+    fn paths_in_bounds_and_impls() {
+        check("fn f<T: a::Tr>() {}", "path a 1:9");
+        check("fn f() { <T as a::Tr>::f(); }", "path a 1:16");
+        check("impl a::Tr for S {}", "path a 1:6");
+        check("fn f(x: &dyn a::Tr) {}", "path a 1:14");
+        check("fn f() { a::mac!(); }", "path a 1:10");
+    }
+
+    #[test]
+    fn leading_colons() {
+        check("fn f() { ::a::b(); }", "path a 1:12");
+        check("fn f() { g(::a::b); }", "path a 1:14");
+        check("const X: u8 = ::a::B;", "path a 1:17");
+        check("fn f() -> ::a::T {}", "path a 1:13");
+        check("fn f() { x as ::a::T; }", "path a 1:17");
+    }
+
+    #[test]
+    fn raw_identifiers_are_normalised() {
+        check("fn f() { r#a::b(); }", "path a 1:10");
+        let refs = scan("fn f() { r#a::b(); }");
+        assert_eq!(refs.crates[0].pos.len, 3);
+    }
+
+    #[test]
+    fn path_continuations_are_not_crates() {
+        check("fn f() { <T>::f(); }", "");
+        check("fn f() { x.collect::<Vec<u8>>(); }", "");
+        check("fn f() { Vec::<u8>::new(); }", "path Vec 1:10");
+        check(
+            "fn f() { crate::a::b(); self::a(); super::a(); Self::a(); }",
+            "",
+        );
+        check("fn f() { a; a.b; a(); }", "");
+    }
+
+    // --- macro bodies ----------------------------------------------------
+
+    #[test]
+    fn macro_bodies() {
+        check(
+            "cfg_if! { if #[cfg(unix)] { use a::X; } }",
+            "macro-body a 1:33",
+        );
+        check(
+            "lazy_static! { static ref X: a::T = b::f(); }",
+            "macro-body a 1:30, macro-body b 1:37",
+        );
+        check(r#"fn f() { println!("{}", a::f()); }"#, "macro-body a 1:25");
+        check(
+            "m![a::b]; m!(a::b); m! { a::b }",
+            "macro-body a 1:4, macro-body a 1:14, macro-body a 1:26",
+        );
+        check("macro_rules! m { () => { a::f() } }", "macro-body a 1:26");
+        check("m! { extern crate a; }", "macro-body a 1:19");
+    }
+
+    #[test]
+    fn macro_variables_are_not_crates() {
+        check(
+            "macro_rules! m { ($x:ident) => { $crate::a::f(); $x::g(); use $crate::b; } }",
+            "",
+        );
+    }
+
+    #[test]
+    fn declarations_in_macro_bodies_bind_nothing() {
+        check(
+            "m! { mod files; } fn f() { files::x(); }",
+            "path files 1:28",
+        );
+    }
+
+    #[test]
+    fn macro_bodies_see_enclosing_declarations() {
+        check("mod files; m! { files::x(); }", "");
+    }
+
+    // --- extern crate and files -----------------------------------------
+
+    #[test]
+    fn extern_crates() {
+        check("extern crate a;", "extern-crate a 1:14");
+        check("extern crate a as b;", "extern-crate a as b 1:14");
+        check("pub extern crate a;", "extern-crate a 1:18");
+        check("extern crate self as x;", "");
+        check("fn f() { extern crate a; }", "extern-crate a 1:23");
+    }
+
+    #[test]
+    fn extern_crate_aliases_do_not_shadow() {
+        check(
+            "extern crate a as b; fn f() { b::x(); }",
+            "extern-crate a as b 1:14, path b 1:31",
+        );
+    }
+
+    #[test]
+    fn path_modules() {
+        check(r#"#[path = "x.rs"] mod m;"#, "path-module x.rs 1:10");
+        check(
+            r#"#[path = "x.rs"] #[cfg(unix)] pub(crate) mod m;"#,
+            "path-module x.rs 1:10",
+        );
+        check(r##"#[path = r#"x.rs"#] mod m {}"##, "path-module x.rs 1:10");
+        check(r#"#[path = "x.rs"] fn f() {}"#, "");
+    }
+
+    #[test]
+    fn includes() {
+        check(r#"include!("a.rs");"#, "include a.rs 1:10");
+        check(
+            r#"const S: &str = include_str!("b.txt");"#,
+            "include b.txt 1:30",
+        );
+        check(
+            r#"const B: &[u8] = std::include_bytes!(r"c.bin",);"#,
+            "path std 1:18, include c.bin 1:38",
+        );
+        check(r#"include!(concat!(env!("OUT_DIR"), "/x.rs"));"#, "");
+        check(r#"include_str!("a\\b.txt");"#, r"include a\b.txt 1:14");
+    }
+
+    // --- look-alikes ------------------------------------------------------
+
+    #[test]
+    fn strings_are_not_references() {
+        check(r#"fn f() { "a::b"; b::c(); }"#, "path b 1:18");
+        check(r##"fn f() { r#"a::b "x" "#; b::c(); }"##, "path b 1:26");
+        check(r###"fn f() { br##"a::b"#"##; b::c(); }"###, "path b 1:26");
+        check(
+            r#"fn f() { c"a::b"; b"a::b"; cr"a::b"; b::c(); }"#,
+            "path b 1:38",
+        );
+        check(r#"fn f() { "\"a::b\\"; b::c(); }"#, "path b 1:22");
+    }
+
+    #[test]
+    fn chars_and_lifetimes() {
+        check(r"fn f() { '\''; a::b(); }", "path a 1:16");
+        check(
+            r"fn f() { '\u{1F600}'; '😀'; '\\'; a::b(); }",
+            "path a 1:34",
+        );
+        check(
+            "fn f<'a>(x: &'a a::T) -> &'static b::U {}",
+            "path a 1:17, path b 1:35",
+        );
+        check(
+            "fn f() { 'outer: loop { break 'outer; } a::b(); }",
+            "path a 1:41",
+        );
+        check("fn f() { b'\\''; b'x'; a::b(); }", "path a 1:23");
+    }
+
+    #[test]
+    fn comments_are_not_references() {
+        check("// a::b\nfn f() {}", "");
+        check("/* a::b */ fn f() {}", "");
+        check("/* /* */ a::b */ b::c();", "path b 1:18");
+        check("/// a::b\n//! a::b\n/** a::b */ fn f() {}", "");
+        check("/*/ a::b */ b::c();", "path b 1:13");
+    }
+
+    // --- shadowing --------------------------------------------------------
+
+    #[test]
+    fn local_type_names_shadow() {
+        check("mod files; fn f() { files::x(); }", "");
+        check("fn f() { files::x(); } struct files;", "");
+        check(
+            "enum files {} union u8s { x: u8 } fn f() { files::x(); u8s::y(); }",
+            "",
+        );
+        check(
+            "trait files {} type t = u8; fn f() { files::x(); t::y(); }",
+            "",
+        );
+        check("use x::files; fn f() { files::y(); }", "use x 1:5");
+        check("use x::{y as files}; fn f() { files::y(); }", "use x 1:5");
+        check("use x::files::{self}; fn f() { files::y(); }", "use x 1:5");
+        check("mod ui; use ui::Button;", "");
+    }
+
+    #[test]
+    fn value_names_do_not_shadow() {
+        check(
+            "fn files() {} const c: u8 = 0; static s: u8 = 0; fn f() { files::x(); c::y(); s::z(); }",
+            "path files 1:59, path c 1:71, path s 1:79",
+        );
+    }
+
+    #[test]
+    fn non_binding_uses_do_not_shadow() {
+        check("use a::*; fn f() { a::x(); }", "use a 1:5, path a 1:20");
+        check(
+            "use x::a as _; fn f() { a::y(); }",
+            "use x 1:5, path a 1:25",
+        );
+        check(
+            "use a; use a::{self}; fn f() { a::x(); }",
+            "use a 1:5, use a 1:12, path a 1:32",
+        );
+    }
+
+    #[test]
+    fn block_scopes() {
+        check(
+            "fn f() { struct a; a::x(); } fn g() { a::y(); }",
+            "path a 1:39",
+        );
+        check("fn f() { { a::x(); } mod a {} }", "");
+        check(
+            "fn f() { let c = || { a::x(); }; if y { struct a; } }",
+            "path a 1:23",
+        );
+        check("fn f() -> impl Fn() { struct a; a::x(); || () }", "");
+    }
+
+    #[test]
+    fn module_boundaries_stop_lookup() {
+        check("struct a; mod m { fn f() { a::x(); } }", "path a 1:28");
+        check("mod m { struct a; } fn f() { a::x(); }", "path a 1:30");
+        check(
+            "mod m { use x::a; mod n { use a::y; } }",
+            "use x 1:13, use a 1:31",
+        );
+    }
+
+    #[test]
+    fn associated_items_bind_nothing() {
+        check("impl S { type a = u8; } fn f() { a::x(); }", "path a 1:34");
+        check("trait T { type a; } fn f() { a::x(); }", "path a 1:30");
+        check("impl S { fn f() { struct a; a::x(); } }", "");
+        check(
+            "impl<T> X for [T; 3] { type a = u8; } fn f() { a::x(); }",
+            "path a 1:48",
+        );
+    }
+
+    #[test]
+    fn foreign_items_belong_to_the_enclosing_scope() {
+        check(r#"extern "C" { type a; } fn f() { a::x(); }"#, "");
+    }
+
+    // --- positions and robustness ------------------------------------------
+
+    #[test]
+    fn columns_count_chars() {
+        check(
+            "fn é() { /* ü */ a::b(); }\n\tc::d();",
+            "path a 1:18, path c 2:2",
+        );
+        check("\u{feff}use a;", "use a 1:5");
+        check("#!/usr/bin/env run\nuse a;", "use a 2:5");
+        check("#![allow(x)] use a;", "use a 1:18");
+    }
+
+    #[test]
+    fn literal_positions_include_quotes() {
+        let refs = scan(r#"include!("a.rs");"#);
+        let pos = &refs.files[0].pos;
+        assert_eq!((pos.line, pos.column, pos.len), (1, 10, 6));
+    }
+
+    #[test]
+    fn invalid_input_does_not_panic() {
+        let nasty = [
+            "\"unterminated a::b",
+            "/* unterminated /* a::b */",
+            "r##\"unterminated",
+            "'",
+            "b'",
+            "'\\",
+            "use {{{{{{{{",
+            "use a::{b",
+            "}}}} a::b )))",
+            "extern crate",
+            "#[path = ",
+            "\0a::b\0::\0",
+            "r#",
+            "include!(\"",
+        ];
+        for src in nasty {
+            scan(src);
+        }
+        check("}}}} a::b", "path a 1:6");
+        check("\0a::b", "path a 1:2");
+    }
+
+    #[test]
+    fn every_prefix_of_tricky_source_scans() {
+        let src = r####"#![a] use {a::{b, self as c}, ::d}; /* /* */ */ fn f<'a>() -> &'a str {
+            let s = br##"x"#"##; 'l: loop { '\u{1}'; b'\''; } x.y::<z>(); $crate::a!{ r#k::m }
+            #[path = "p.rs"] mod m { include_str!("é.rs"); extern "C" { type T; } }
+        }"####;
+        for end in (0..=src.len()).filter(|&e| src.is_char_boundary(e)) {
+            scan(&src[..end]);
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_linear_and_safe() {
+        let deep = "{".repeat(100_000) + "a::b();" + &"}".repeat(100_000);
+        assert_eq!(scan(&deep).crates.len(), 1);
+        let groups = "use ".to_owned() + &"{".repeat(100_000);
+        scan(&groups);
+    }
 }

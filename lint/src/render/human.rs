@@ -28,7 +28,7 @@ fn group<'a>(diagnostic: &'a Diagnostic, sources: &'a dyn Sources) -> Group<'a> 
             sources,
             &diagnostic.location,
             AnnotationKind::Primary,
-            None,
+            diagnostic.label.as_deref(),
         ));
     for related in &diagnostic.related {
         group = group.element(snippet(

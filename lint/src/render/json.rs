@@ -23,6 +23,7 @@ fn diagnostic(diagnostic: &Diagnostic) -> Value {
         "rule": diagnostic.rule.as_str(),
         "message": diagnostic.message,
         "location": location(&diagnostic.location),
+        "label": diagnostic.label,
         "from": diagnostic.from.as_ref().map(|id| id.as_str()),
         "to": diagnostic.to.as_ref().map(|id| id.as_str()),
         "help": diagnostic.help,

@@ -43,7 +43,7 @@ fn result(diagnostic: &Diagnostic, rule_ids: &[RuleId]) -> Value {
         "ruleId": diagnostic.rule.as_str(),
         "level": "error",
         "message": { "text": text },
-        "locations": [location(&diagnostic.location, None)],
+        "locations": [location(&diagnostic.location, diagnostic.label.as_deref())],
         "partialFingerprints": { "primaryLocationLineHash": fingerprint(diagnostic) },
     });
     if let Some(index) = rule_ids.iter().position(|id| *id == diagnostic.rule) {

@@ -35,17 +35,17 @@ fn report(graph: &DependencyGraph, members: &[ComponentId]) -> Option<Diagnostic
     let mut diagnostic = Diagnostic::new(RuleId::Cycle, first.location.clone(), format!("dependency cycle: {shown}"))
         .between(cycle[0].from, cycle[0].to)
         .with_help("break the cycle by removing one of these dependencies, or move the shared code into a library both can use");
-    for edge in &cycle {
-        let evidence = edge.first();
-        diagnostic = diagnostic.with_related(
-            evidence.location.clone(),
-            format!(
-                "`{}` → `{}` ({})",
-                edge.from,
-                edge.to,
-                evidence.kind.describe()
-            ),
-        );
+    let describe = |edge: &Edge<'_>| {
+        format!(
+            "`{}` → `{}` ({})",
+            edge.from,
+            edge.to,
+            edge.first().kind.describe()
+        )
+    };
+    diagnostic.label = Some(describe(&cycle[0]));
+    for edge in &cycle[1..] {
+        diagnostic = diagnostic.with_related(edge.first().location.clone(), describe(edge));
     }
     // A strongly connected component is a single cycle exactly when it has as many edges as
     // components; any more, and fixing this cycle leaves another.

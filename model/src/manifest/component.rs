@@ -7,7 +7,7 @@ use super::config::{ResourcesOverride, ScalingOverride, check_name, read_resourc
 use super::yaml::{Fields, Reader};
 use crate::diagnostic::{Diagnostic, RuleId};
 use crate::label::Label;
-use crate::location::Spanned;
+use crate::location::{Location, Spanned};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
@@ -176,7 +176,7 @@ fn read_common(
     let owner = match fields.get("owner") {
         Some(node) => reader.string(node, "`owner`"),
         None => {
-            let location = reader.location(fields.span(), 1);
+            let location = Location::file(reader.path);
             reader.diagnostics.push(
                 Diagnostic::new(
                     RuleId::Owner,

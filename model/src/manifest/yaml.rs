@@ -39,13 +39,13 @@ impl<'a> Reader<'a> {
                 None
             }
             Err(error) => {
-                self.load_error(text, error);
+                self.load_error(error);
                 None
             }
         }
     }
 
-    fn load_error(&mut self, text: &str, error: LoadError) {
+    fn load_error(&mut self, error: LoadError) {
         let (marker, message) = match &error {
             LoadError::TopLevelMustBeMapping(m) => (
                 Some(*m),
@@ -79,10 +79,13 @@ impl<'a> Reader<'a> {
         };
         let location = match marker {
             Some(marker) => self.location_at(marker.line(), marker.column(), 1),
-            None if text.is_empty() => Location::file(self.path),
             None => Location::file(self.path),
         };
-        self.error(location, message);
+        let help = match error {
+            LoadError::DuplicateKey(_) => "keep one of the two entries",
+            _ => "fix the YAML here: a manifest is a plain mapping of keys to values",
+        };
+        self.error_with_help(location, message, help);
     }
 
     pub fn error(&mut self, location: Location, message: impl Into<String>) {
@@ -257,7 +260,7 @@ impl<'n> Fields<'n> {
     pub fn require(&self, reader: &mut Reader<'_>, key: &str, what: &str) -> Option<&'n Node> {
         let node = self.get(key);
         if node.is_none() {
-            let location = reader.location(self.map.span(), 1);
+            let location = Location::file(reader.path);
             reader.error_with_help(
                 location,
                 format!("missing key `{key}`"),
@@ -265,10 +268,6 @@ impl<'n> Fields<'n> {
             );
         }
         node
-    }
-
-    pub fn span(&self) -> &'n Span {
-        self.map.span()
     }
 }
 
