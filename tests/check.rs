@@ -58,3 +58,294 @@ fn manifest() {
 fn owner() {
     check("owner", 1);
 }
+
+/// A repository with a violation of every rule at once, in every output format.
+#[test]
+fn many_violations_in_every_format() {
+    check("many", 1);
+    let dir = fixture("many");
+    let github = orrery(dir.path(), &["check", "--format", "github"]);
+    assert_eq!(github.code, 1);
+    insta::assert_snapshot!("many.github", github.stdout);
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0_with_what_github_code_scanning_needs() {
+    let dir = fixture("many");
+    let sarif = orrery(dir.path(), &["check", "--format", "sarif"]);
+    assert_eq!(sarif.code, 1);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("SARIF is JSON");
+    let validator =
+        jsonschema::draft7::new(&support::sarif_schema()).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema violations:\n{}",
+        errors.join("\n")
+    );
+
+    // GitHub code scanning requires more than the schema does.
+    let run = &log["runs"][0];
+    for rule in run["tool"]["driver"]["rules"].as_array().expect("rules") {
+        for field in ["shortDescription", "fullDescription", "help"] {
+            assert!(
+                !rule[field]["text"].as_str().unwrap_or("").is_empty(),
+                "rule {} lacks {field}",
+                rule["id"]
+            );
+        }
+    }
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(
+        results.len(),
+        orrery(dir.path(), &["check", "--format", "json"])
+            .stdout
+            .matches("\"rule\":")
+            .count()
+    );
+    for result in results {
+        assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert!(
+            region["startLine"].as_u64() >= Some(1)
+                && region["endColumn"].as_u64() > region["startColumn"].as_u64()
+        );
+    }
+    insta::assert_snapshot!("many.sarif", sarif.stdout);
+}
+
+#[test]
+fn the_baseline_fails_only_new_violations_and_stale_entries() {
+    let dir = fixture("visibility");
+    let written = orrery(dir.path(), &["check", "--write-todo"]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert_eq!(
+        written.stderr,
+        "wrote orrery-todo.yaml with 9 violation(s)\n"
+    );
+    insta::assert_snapshot!(
+        "visibility.todo",
+        std::fs::read_to_string(dir.path().join("orrery-todo.yaml")).unwrap()
+    );
+    assert_eq!(
+        orrery(dir.path(), &["check"]).stdout,
+        "orrery check: 7 components, no violations (9 known in orrery-todo.yaml)\n"
+    );
+
+    // A new violation fails; the known ones stay quiet.
+    let lib = dir.path().join("servlets/web/src/lib.rs");
+    std::fs::write(
+        &lib,
+        "pub fn render() { web_kit::button() }\npub fn leak() { vault::secret(); }\n",
+    )
+    .unwrap();
+    let cargo = dir.path().join("servlets/web/Cargo.toml");
+    let manifest =
+        std::fs::read_to_string(&cargo).unwrap() + "vault = { path = \"../../libs/vault\" }\n";
+    std::fs::write(&cargo, manifest).unwrap();
+    let new = orrery(dir.path(), &["check"]);
+    assert_eq!(new.code, 1);
+    insta::assert_snapshot!("visibility.new_after_baseline", new.stdout);
+
+    // Fixing a recorded violation makes its entry stale, which fails until it is deleted.
+    std::fs::write(&lib, "pub fn render() { web_kit::button() }\n").unwrap();
+    std::fs::write(&cargo, "[package]\nname = \"web\"\nversion = \"0.1.0\"\n\n[dependencies]\nweb_kit = { path = \"../../libs/web_kit\" }\n").unwrap();
+    std::fs::write(
+        dir.path().join("servlets/webhooks/src/lib.rs"),
+        "pub fn deliver() { web_kit::button(); }\n",
+    )
+    .unwrap();
+    let stale = orrery(dir.path(), &["check"]);
+    assert_eq!(stale.code, 1);
+    insta::assert_snapshot!("visibility.stale", stale.stdout);
+}
+
+#[test]
+fn checking_files_reports_exactly_the_full_checks_violations_in_those_files() {
+    let dir = fixture("many");
+    let json = |args: &[&str]| -> serde_json::Value {
+        serde_json::from_str(&orrery(dir.path(), args).stdout).unwrap()
+    };
+    let full = json(&["check", "--format", "json"]);
+    let graph = json(&["graph", "--format", "json"]);
+    let all = full["diagnostics"].as_array().unwrap();
+    let mut files: Vec<&str> = all
+        .iter()
+        .map(|d| d["location"]["path"].as_str().unwrap())
+        .collect();
+    files.extend(
+        graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|e| e["evidence"].as_array().unwrap())
+            .map(|e| e["path"].as_str().unwrap()),
+    );
+    files.sort();
+    files.dedup();
+    for file in files {
+        let expected: Vec<&serde_json::Value> = all
+            .iter()
+            .filter(|d| {
+                d["location"]["path"] == file
+                    || d["related"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|r| r["location"]["path"] == file)
+                    || (d["rule"] == "cycle" && cycle_has_evidence_in(d, &graph, file))
+            })
+            .collect();
+        let scoped = json(&["check", "--format", "json", file]);
+        let got: Vec<&serde_json::Value> =
+            scoped["diagnostics"].as_array().unwrap().iter().collect();
+        assert_eq!(got, expected, "violations reported for {file}");
+    }
+}
+
+/// Does any edge between the components of this cycle have evidence in `file`? (Every edge
+/// between them lies on some cycle when, as in the `many` fixture, each cycle is alone.)
+fn cycle_has_evidence_in(
+    diagnostic: &serde_json::Value,
+    graph: &serde_json::Value,
+    file: &str,
+) -> bool {
+    let members: Vec<&serde_json::Value> = diagnostic["cycle"].as_array().unwrap().iter().collect();
+    graph["edges"].as_array().unwrap().iter().any(|edge| {
+        members.contains(&&edge["from"])
+            && members.contains(&&edge["to"])
+            && edge["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["path"] == file)
+    })
+}
+
+#[test]
+fn changed_since_a_revision_covers_committed_edits_and_untracked_files() {
+    let dir = fixture("clean");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git");
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "clean"]);
+    assert_eq!(orrery(dir.path(), &["check", "--changed"]).code, 0);
+
+    // An untracked library that home may not see, and an edit to home that uses it.
+    std::fs::create_dir_all(dir.path().join("libs/secret/src")).unwrap();
+    std::fs::write(
+        dir.path().join("libs/secret/library.yaml"),
+        "name: secret\nowner: web\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("libs/secret/Cargo.toml"),
+        "[package]\nname = \"secret\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("libs/secret/src/lib.rs"),
+        "pub fn key() {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("servlets/home/Cargo.toml"),
+        "[package]\nname = \"home\"\nversion = \"0.1.0\"\n\n[dependencies]\nui = { path = \"../../libs/ui\" }\nsecret = { path = \"../../libs/secret\" }\n",
+    )
+    .unwrap();
+    let changed = orrery(
+        dir.path(),
+        &["check", "--changed", "HEAD", "--format", "json"],
+    );
+    assert_eq!(changed.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&changed.stdout).unwrap();
+    let found: Vec<(&str, &str)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap(),
+                d["location"]["path"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("visibility", "servlets/home/Cargo.toml")]);
+
+    // Only the library is new: the violation's evidence is in home's Cargo.toml, not in it.
+    let library_only = orrery(dir.path(), &["check", "libs/secret/src/lib.rs"]);
+    assert_eq!(library_only.code, 0, "{}", library_only.stdout);
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = orrery(dir.path(), &["check"]);
+    assert_eq!(outside.code, 2);
+    assert!(
+        outside.stderr.starts_with("error: no orrery.yaml in `"),
+        "{}",
+        outside.stderr
+    );
+    assert!(
+        outside
+            .stderr
+            .ends_with("` or any parent; run orrery inside a repository or pass --root\n")
+    );
+
+    let repo = fixture("clean");
+    assert_eq!(orrery(repo.path(), &["check", "--format", "xml"]).code, 2);
+    let why = orrery(repo.path(), &["why", "servlets/hom", "libs/ui"]);
+    assert_eq!(
+        (why.code, why.stderr.as_str()),
+        (
+            2,
+            "error: no component `servlets/hom`; did you mean `servlets/home`?\n"
+        )
+    );
+    let file = orrery(repo.path(), &["check", "/etc/passwd"]);
+    assert_eq!(file.code, 2);
+}
+
+#[test]
+fn graph_and_why_show_the_real_edges_with_evidence() {
+    let dir = fixture("cycle");
+    let why = orrery(dir.path(), &["why", "libs/b", "libs/a"]);
+    assert_eq!(why.code, 0);
+    assert_eq!(
+        why.stdout,
+        "`libs/b` depends on `libs/a` through 1 edge:\n  `libs/b` → `libs/a`\n      libs/b/Cargo.toml:6:1 (Cargo.toml dependency)\n      libs/b/src/lib.rs:1:5 (use)\n"
+    );
+    let none = orrery(dir.path(), &["why", "servlets/echo", "libs/a"]);
+    assert_eq!(
+        (none.code, none.stdout.as_str()),
+        (1, "`servlets/echo` does not depend on `libs/a`\n")
+    );
+    for format in ["dot", "mermaid", "json"] {
+        let graph = orrery(dir.path(), &["graph", "--format", format, "libs/b"]);
+        assert_eq!(graph.code, 0);
+        insta::assert_snapshot!(format!("cycle.graph.{format}"), graph.stdout);
+    }
+}

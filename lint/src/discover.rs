@@ -184,12 +184,18 @@ fn walk_error(root: &Path, error: &walkdir::Error, problems: &mut Vec<Diagnostic
             let reason = error
                 .io_error()
                 .map_or_else(|| error.to_string(), ToString::to_string);
+            let help = match error.io_error().map(io::Error::kind) {
+                Some(io::ErrorKind::NotFound) => {
+                    "this is a dangling symlink: remove it or point it at an existing file"
+                }
+                _ => "check the permissions of the file and the directories above it",
+            };
             Diagnostic::new(
                 RuleId::Input,
                 Location::file(&path),
                 format!("cannot read `{path}`: {reason}"),
             )
-            .with_help("check the directory's permissions")
+            .with_help(help)
         }
     };
     problems.push(diagnostic);
