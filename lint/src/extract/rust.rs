@@ -583,6 +583,10 @@ struct Walker<'a> {
     path_attr: Option<PathAttr>,
     /// Index of the delimiter that opens the next macro body.
     macro_open: usize,
+    /// `<` nesting inside the generics of `impl<..>` or `for<..>`.
+    generics_depth: Option<u32>,
+    /// The `>` closing such generics: a `::` after it starts a new path.
+    generics_close: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -605,6 +609,8 @@ impl<'a> Walker<'a> {
             pending: None,
             path_attr: None,
             macro_open: usize::MAX,
+            generics_depth: None,
+            generics_close: usize::MAX,
         }
     }
 
@@ -648,6 +654,7 @@ impl<'a> Walker<'a> {
     fn step(&mut self, i: usize) -> usize {
         let kind = self.toks[i].kind;
         self.track_path_attr(i, kind);
+        self.track_generics(i, kind);
         match kind {
             Tok::Ident => return self.ident(i),
             Tok::RawIdent => {
@@ -682,12 +689,11 @@ impl<'a> Walker<'a> {
                     self.expect_brace(Scope::Module);
                 }
             }
-            "struct" | "enum" | "type" => self.declare_name_at(i + 1),
+            "struct" | "enum" | "type" | "union" => self.declare_name_at(i + 1),
             "trait" => {
                 self.declare_name_at(i + 1);
                 self.expect_brace(Scope::Assoc);
             }
-            "union" => self.declare_name_at(i + 1),
             "impl" if self.at_item_start(i) => self.expect_brace(Scope::Assoc),
             "macro_rules" => {
                 let named = self.crate_name(i + 2).is_some();
@@ -696,6 +702,9 @@ impl<'a> Walker<'a> {
                 }
             }
             _ => {}
+        }
+        if matches!(text, "impl" | "for") && self.kind(i + 1) == Some(Tok::Lt) {
+            self.generics_depth = Some(0);
         }
         if !is_keyword(text) {
             self.macro_call(i);
@@ -715,6 +724,23 @@ impl<'a> Walker<'a> {
             Some(Tok::Ident) => matches!(self.text(prev), "unsafe" | "default"),
             _ => false,
         }
+    }
+
+    /// Finds the `>` that closes `impl<..>` / `for<..>`, as in `impl<T> ::a::Tr for X`.
+    fn track_generics(&mut self, i: usize, kind: Tok) {
+        let Some(depth) = self.generics_depth else {
+            return;
+        };
+        self.generics_depth = match kind {
+            Tok::Lt => Some(depth + 1),
+            Tok::Gt if depth <= 1 => {
+                self.generics_close = i;
+                None
+            }
+            Tok::Gt => Some(depth - 1),
+            Tok::OpenBrace | Tok::Semi => None,
+            _ => Some(depth),
+        };
     }
 
     fn expect_brace(&mut self, scope: Scope) {
@@ -751,7 +777,8 @@ impl<'a> Walker<'a> {
 
     fn continues_path(&self, i: usize) -> bool {
         match self.kind(i) {
-            Some(Tok::RawIdent | Tok::Gt | Tok::CloseParen) => true,
+            Some(Tok::Gt) => i != self.generics_close,
+            Some(Tok::RawIdent | Tok::CloseParen) => true,
             Some(Tok::Ident) => {
                 let text = self.text(i);
                 !is_keyword(text) || is_path_keyword(text)

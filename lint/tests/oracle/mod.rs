@@ -396,8 +396,39 @@ fn continues_before(tts: &[TokenTree], i: usize) -> bool {
     after_sep || single_dot || punct_at(tts, prev, '$')
 }
 
+/// Indices of the `>` closing `impl<..>` / `for<..>` generics in a token list.
+fn generics_closers(tts: &[TokenTree]) -> HashSet<usize> {
+    let mut closers = HashSet::new();
+    let mut depth: Option<usize> = None;
+    for (i, tt) in tts.iter().enumerate() {
+        match (tt, depth) {
+            (TokenTree::Ident(id), _) if (id == "impl" || id == "for") && punct_at(tts, i + 1, '<') => {
+                depth = Some(0);
+            }
+            (TokenTree::Punct(p), Some(d)) if p.as_char() == '<' => depth = Some(d + 1),
+            (TokenTree::Punct(p), Some(d)) if p.as_char() == '>' && !is_arrow_head(tts, i) => {
+                if d <= 1 {
+                    closers.insert(i);
+                    depth = None;
+                } else {
+                    depth = Some(d - 1);
+                }
+            }
+            (TokenTree::Punct(p), Some(_)) if p.as_char() == ';' => depth = None,
+            (TokenTree::Group(g), Some(_)) if g.delimiter() == Delimiter::Brace => depth = None,
+            _ => {}
+        }
+    }
+    closers
+}
+
+/// The `>` of `->` or `=>`.
+fn is_arrow_head(tts: &[TokenTree], i: usize) -> bool {
+    i >= 1 && (joint_punct_at(tts, i - 1, '-') || joint_punct_at(tts, i - 1, '='))
+}
+
 /// Whether the token at `i` makes a following `::` part of its path.
-fn continued_by_sep(tts: &[TokenTree], i: usize) -> bool {
+fn continued_by_sep(tts: &[TokenTree], i: usize, generics_closers: &HashSet<usize>) -> bool {
     match &tts[i] {
         TokenTree::Ident(id) => {
             let s = id.to_string();
@@ -406,8 +437,7 @@ fn continued_by_sep(tts: &[TokenTree], i: usize) -> bool {
                 || matches!(s.as_str(), "crate" | "self" | "super" | "Self")
         }
         TokenTree::Punct(p) if p.as_char() == '>' => {
-            // `->` and `=>` end a path context instead.
-            !(i >= 1 && (joint_punct_at(tts, i - 1, '-') || joint_punct_at(tts, i - 1, '=')))
+            !is_arrow_head(tts, i) && !generics_closers.contains(&i)
         }
         TokenTree::Group(g) => g.delimiter() == Delimiter::Parenthesis,
         _ => false,
@@ -417,13 +447,20 @@ fn continued_by_sep(tts: &[TokenTree], i: usize) -> bool {
 impl Oracle {
     fn scan_tokens(&mut self, stream: TokenStream, kind: RefKind) {
         let tts: Vec<TokenTree> = stream.into_iter().collect();
+        let closers = generics_closers(&tts);
         let mut i = 0;
         while i < tts.len() {
-            i = self.scan_token(&tts, i, kind);
+            i = self.scan_token(&tts, i, kind, &closers);
         }
     }
 
-    fn scan_token(&mut self, tts: &[TokenTree], i: usize, kind: RefKind) -> usize {
+    fn scan_token(
+        &mut self,
+        tts: &[TokenTree],
+        i: usize,
+        kind: RefKind,
+        generics_closers: &HashSet<usize>,
+    ) -> usize {
         match &tts[i] {
             TokenTree::Group(group) => {
                 let is_macro_body =
@@ -440,7 +477,7 @@ impl Oracle {
             }
             TokenTree::Ident(ident) => return self.scan_ident(tts, i, ident, kind),
             TokenTree::Punct(_) if path_sep_at(tts, i) => {
-                let leading = i == 0 || !continued_by_sep(tts, i - 1);
+                let leading = i == 0 || !continued_by_sep(tts, i - 1, generics_closers);
                 if leading && let Some(next) = crate_ident(tts, i + 2) {
                     self.report(next, kind, true);
                 }
