@@ -349,3 +349,50 @@ fn graph_and_why_show_the_real_edges_with_evidence() {
         insta::assert_snapshot!(format!("cycle.graph.{format}"), graph.stdout);
     }
 }
+
+/// Each way of reaching another component is caught, one file per form; the look-alikes
+/// (strings, comments, a local module named like the library, a registry crate named like a
+/// local library) are not.
+#[test]
+fn every_evasion_is_caught_and_no_lookalike_is() {
+    check("evasions", 1);
+    let dir = fixture("evasions");
+    let report: serde_json::Value = serde_json::from_str(&orrery(dir.path(), &["check", "--format", "json"]).stdout).unwrap();
+    let mut found: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let at = &d["location"];
+            format!("{} {}:{}:{} -> {}", d["rule"].as_str().unwrap(), at["path"].as_str().unwrap(), at["line"], at["column"], d["to"].as_str().unwrap())
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "visibility servlets/spy/Cargo.toml:11:1 -> libs/vault",
+            "visibility servlets/spy/Cargo.toml:14:1 -> libs/vault",
+            "visibility servlets/spy/Cargo.toml:17:1 -> libs/vault",
+            "visibility servlets/spy/Cargo.toml:6:1 -> libs/vault",
+            "visibility servlets/spy/build.rs:1:13 -> libs/vault",
+            "visibility servlets/spy/src/attribute.rs:1:3 -> libs/vault",
+            "visibility servlets/spy/src/cfg_if_body.rs:3:13 -> libs/vault",
+            "visibility servlets/spy/src/expressions.rs:12:9 -> libs/vault",
+            "visibility servlets/spy/src/expressions.rs:18:5 -> libs/vault",
+            "visibility servlets/spy/src/expressions.rs:2:5 -> libs/vault",
+            "visibility servlets/spy/src/expressions.rs:3:7 -> libs/vault",
+            "visibility servlets/spy/src/expressions.rs:6:27 -> libs/vault",
+            "visibility servlets/spy/src/extern_crate.rs:1:14 -> libs/vault",
+            "visibility servlets/spy/src/extern_crate.rs:4:5 -> libs/vault",
+            "visibility servlets/spy/src/includes.rs:1:10 -> libs/vault",
+            "visibility servlets/spy/src/includes.rs:2:37 -> libs/vault",
+            "visibility servlets/spy/src/includes.rs:3:41 -> libs/vault",
+            "visibility servlets/spy/src/lib.rs:10:10 -> libs/vault",
+            "visibility servlets/spy/src/use_trees.rs:1:5 -> libs/vault",
+            "visibility servlets/spy/src/use_trees.rs:2:16 -> libs/vault",
+            "visibility servlets/spy/src/uses_in_scopes.rs:2:9 -> libs/vault",
+            "visibility servlets/spy/src/uses_in_scopes.rs:7:9 -> libs/vault",
+        ]
+    );
+}

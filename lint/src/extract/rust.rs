@@ -583,10 +583,6 @@ struct Walker<'a> {
     path_attr: Option<PathAttr>,
     /// Index of the delimiter that opens the next macro body.
     macro_open: usize,
-    /// `<` nesting inside the generics of `impl<..>` or `for<..>`.
-    generics_depth: Option<u32>,
-    /// The `>` closing such generics: a `::` after it starts a new path.
-    generics_close: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -609,8 +605,6 @@ impl<'a> Walker<'a> {
             pending: None,
             path_attr: None,
             macro_open: usize::MAX,
-            generics_depth: None,
-            generics_close: usize::MAX,
         }
     }
 
@@ -654,7 +648,6 @@ impl<'a> Walker<'a> {
     fn step(&mut self, i: usize) -> usize {
         let kind = self.toks[i].kind;
         self.track_path_attr(i, kind);
-        self.track_generics(i, kind);
         match kind {
             Tok::Ident => return self.ident(i),
             Tok::RawIdent => {
@@ -703,9 +696,6 @@ impl<'a> Walker<'a> {
             }
             _ => {}
         }
-        if matches!(text, "impl" | "for") && self.kind(i + 1) == Some(Tok::Lt) {
-            self.generics_depth = Some(0);
-        }
         if !is_keyword(text) {
             self.macro_call(i);
             self.path_start(i);
@@ -724,23 +714,6 @@ impl<'a> Walker<'a> {
             Some(Tok::Ident) => matches!(self.text(prev), "unsafe" | "default"),
             _ => false,
         }
-    }
-
-    /// Finds the `>` that closes `impl<..>` / `for<..>`, as in `impl<T> ::a::Tr for X`.
-    fn track_generics(&mut self, i: usize, kind: Tok) {
-        let Some(depth) = self.generics_depth else {
-            return;
-        };
-        self.generics_depth = match kind {
-            Tok::Lt => Some(depth + 1),
-            Tok::Gt if depth <= 1 => {
-                self.generics_close = i;
-                None
-            }
-            Tok::Gt => Some(depth - 1),
-            Tok::OpenBrace | Tok::Semi => None,
-            _ => Some(depth),
-        };
     }
 
     fn expect_brace(&mut self, scope: Scope) {
@@ -775,9 +748,12 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Whether token `i` makes the `::` right after it part of its path. A
+    /// generic close is always written `>::`; `impl<T> ::a::Tr` and `x > ::a::B`
+    /// are spaced.
     fn continues_path(&self, i: usize) -> bool {
         match self.kind(i) {
-            Some(Tok::Gt) => i != self.generics_close,
+            Some(Tok::Gt) => self.toks.get(i + 1).is_some_and(|sep| sep.start == self.toks[i].end),
             Some(Tok::RawIdent | Tok::CloseParen) => true,
             Some(Tok::Ident) => {
                 let text = self.text(i);

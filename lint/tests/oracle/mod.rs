@@ -396,48 +396,26 @@ fn continues_before(tts: &[TokenTree], i: usize) -> bool {
     after_sep || single_dot || punct_at(tts, prev, '$')
 }
 
-/// Indices of the `>` closing `impl<..>` / `for<..>` generics in a token list.
-fn generics_closers(tts: &[TokenTree]) -> HashSet<usize> {
-    let mut closers = HashSet::new();
-    let mut depth: Option<usize> = None;
-    for (i, tt) in tts.iter().enumerate() {
-        match (tt, depth) {
-            (TokenTree::Ident(id), _) if (id == "impl" || id == "for") && punct_at(tts, i + 1, '<') => {
-                depth = Some(0);
-            }
-            (TokenTree::Punct(p), Some(d)) if p.as_char() == '<' => depth = Some(d + 1),
-            (TokenTree::Punct(p), Some(d)) if p.as_char() == '>' && !is_arrow_head(tts, i) => {
-                if d <= 1 {
-                    closers.insert(i);
-                    depth = None;
-                } else {
-                    depth = Some(d - 1);
-                }
-            }
-            (TokenTree::Punct(p), Some(_)) if p.as_char() == ';' => depth = None,
-            (TokenTree::Group(g), Some(_)) if g.delimiter() == Delimiter::Brace => depth = None,
-            _ => {}
-        }
-    }
-    closers
-}
-
 /// The `>` of `->` or `=>`.
 fn is_arrow_head(tts: &[TokenTree], i: usize) -> bool {
     i >= 1 && (joint_punct_at(tts, i - 1, '-') || joint_punct_at(tts, i - 1, '='))
 }
 
 /// Whether the token at `i` makes a following `::` part of its path.
-fn continued_by_sep(tts: &[TokenTree], i: usize, generics_closers: &HashSet<usize>) -> bool {
+fn continued_by_sep(tts: &[TokenTree], i: usize) -> bool {
     match &tts[i] {
+        // The name of a lifetime or label: `'a ::b::C`.
+        TokenTree::Ident(_) if i >= 1 && punct_at(tts, i - 1, '\'') => false,
         TokenTree::Ident(id) => {
             let s = id.to_string();
             is_raw(id)
                 || !is_keyword(&s)
                 || matches!(s.as_str(), "crate" | "self" | "super" | "Self")
         }
+        // A generic close is written `>::`: a spaced `>` is a comparison or
+        // closes `impl<T>` generics.
         TokenTree::Punct(p) if p.as_char() == '>' => {
-            !is_arrow_head(tts, i) && !generics_closers.contains(&i)
+            p.spacing() == Spacing::Joint && !is_arrow_head(tts, i)
         }
         TokenTree::Group(g) => g.delimiter() == Delimiter::Parenthesis,
         _ => false,
@@ -447,20 +425,13 @@ fn continued_by_sep(tts: &[TokenTree], i: usize, generics_closers: &HashSet<usiz
 impl Oracle {
     fn scan_tokens(&mut self, stream: TokenStream, kind: RefKind) {
         let tts: Vec<TokenTree> = stream.into_iter().collect();
-        let closers = generics_closers(&tts);
         let mut i = 0;
         while i < tts.len() {
-            i = self.scan_token(&tts, i, kind, &closers);
+            i = self.scan_token(&tts, i, kind);
         }
     }
 
-    fn scan_token(
-        &mut self,
-        tts: &[TokenTree],
-        i: usize,
-        kind: RefKind,
-        generics_closers: &HashSet<usize>,
-    ) -> usize {
+    fn scan_token(&mut self, tts: &[TokenTree], i: usize, kind: RefKind) -> usize {
         match &tts[i] {
             TokenTree::Group(group) => {
                 let is_macro_body =
@@ -477,7 +448,7 @@ impl Oracle {
             }
             TokenTree::Ident(ident) => return self.scan_ident(tts, i, ident, kind),
             TokenTree::Punct(_) if path_sep_at(tts, i) => {
-                let leading = i == 0 || !continued_by_sep(tts, i - 1, generics_closers);
+                let leading = i == 0 || !continued_by_sep(tts, i - 1);
                 if leading && let Some(next) = crate_ident(tts, i + 2) {
                     self.report(next, kind, true);
                 }
@@ -508,7 +479,9 @@ impl Oracle {
             }
             return i + 2;
         }
-        if path_sep_at(tts, i + 1) && crate_ident(tts, i).is_some() && !continues_before(tts, i) {
+        let lifetime = i >= 1 && punct_at(tts, i - 1, '\'');
+        let starts_path = path_sep_at(tts, i + 1) && !continues_before(tts, i) && !lifetime;
+        if starts_path && crate_ident(tts, i).is_some() {
             self.report(ident, kind, true);
         }
         i + 1
