@@ -10,11 +10,17 @@ fn root() -> &'static Path {
 #[test]
 fn the_code_map_names_only_folders_that_exist() {
     let text = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
-    let headings: Vec<&str> = text.lines().filter_map(|line| line.strip_prefix("### ")).collect();
+    let headings: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("### "))
+        .collect();
     assert!(headings.len() >= 5, "the code map has sections");
     for heading in headings {
         for folder in heading.split(", ").map(|name| name.trim_matches('`')) {
-            assert!(root().join(folder).is_dir(), "ARCHITECTURE.md names `{folder}`, which does not exist");
+            assert!(
+                root().join(folder).is_dir(),
+                "ARCHITECTURE.md names `{folder}`, which does not exist"
+            );
         }
     }
 }
@@ -27,19 +33,41 @@ fn the_pipeline_names_only_functions_that_exist() {
         .filter(|s| s.starts_with("orrery_lint::") || s.starts_with("orrery_model::"))
         .flat_map(expand_group)
         .collect();
-    assert!(paths.len() >= 8, "the pipeline table names its entry points");
+    assert!(
+        paths.len() >= 8,
+        "the pipeline table names its entry points"
+    );
     for path in paths {
         let mut segments: Vec<&str> = path.split("::").collect();
         let function = segments.pop().unwrap();
-        let crate_dir = if segments.remove(0) == "orrery_lint" { "lint" } else { "model" };
+        let crate_dir = if segments.remove(0) == "orrery_lint" {
+            "lint"
+        } else {
+            "model"
+        };
         // `baseline::Baseline::apply`: the method lives in the module's file.
-        let module: Vec<&str> = segments.into_iter().filter(|s| !s.starts_with(char::is_uppercase)).collect();
-        let module = if module.is_empty() { "lib".to_owned() } else { module.join("/") };
-        let source = [format!("{crate_dir}/src/{module}.rs"), format!("{crate_dir}/src/{module}/mod.rs")]
-            .iter()
-            .find_map(|file| std::fs::read_to_string(root().join(file)).ok())
-            .unwrap_or_else(|| panic!("ARCHITECTURE.md names `{path}`: no module {crate_dir}/src/{module}"));
-        assert!(source.contains(&format!("fn {function}")), "ARCHITECTURE.md names `{path}`: no `fn {function}`");
+        let module: Vec<&str> = segments
+            .into_iter()
+            .filter(|s| !s.starts_with(char::is_uppercase))
+            .collect();
+        let module = if module.is_empty() {
+            "lib".to_owned()
+        } else {
+            module.join("/")
+        };
+        let source = [
+            format!("{crate_dir}/src/{module}.rs"),
+            format!("{crate_dir}/src/{module}/mod.rs"),
+        ]
+        .iter()
+        .find_map(|file| std::fs::read_to_string(root().join(file)).ok())
+        .unwrap_or_else(|| {
+            panic!("ARCHITECTURE.md names `{path}`: no module {crate_dir}/src/{module}")
+        });
+        assert!(
+            source.contains(&format!("fn {function}")),
+            "ARCHITECTURE.md names `{path}`: no `fn {function}`"
+        );
     }
 }
 

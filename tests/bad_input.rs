@@ -44,12 +44,14 @@ fn a_file_that_is_not_utf8_is_an_input_error_at_the_bad_byte() {
     insta::assert_snapshot!(out.stdout);
 }
 
+/// Invalid Rust is still scanned for imports; a comment or string that never closes hides the
+/// rest of the file, so the check is incomplete and says where.
 #[test]
 fn a_file_that_is_not_valid_rust_still_yields_its_imports() {
     let dir = fixture("clean");
     std::fs::write(
         dir.path().join("servlets/home/src/lib.rs"),
-        "pub fn homepage( { use ui::page; \"unterminated\n",
+        "pub fn homepage( { use ui::page;\nlet s = \"unterminated\n",
     )
     .unwrap();
     std::fs::write(
@@ -57,8 +59,9 @@ fn a_file_that_is_not_valid_rust_still_yields_its_imports() {
         "name: ui\nowner: web\n",
     )
     .unwrap();
-    let out = orrery(dir.path(), &["check", "--format", "json"]);
+    let out = orrery(dir.path(), &["check"]);
     assert_no_panic(&out);
+    assert_eq!(out.code, 2);
     insta::assert_snapshot!(out.stdout);
 }
 
@@ -164,7 +167,7 @@ fn a_50_mb_source_file_is_scanned_to_its_end() {
     assert_eq!(
         locations,
         [
-            format!("visibility servlets/home/Cargo.toml:7"),
+            "visibility servlets/home/Cargo.toml:7".to_owned(),
             format!("visibility servlets/home/src/big.rs:{last_line}")
         ]
     );

@@ -57,6 +57,7 @@ pub fn dot(
             .components
             .get(id)
             .map_or("", |c| c.kind.as_str());
+        let id = dot_escape(id.as_str());
         let _ = writeln!(out, "  \"{id}\" [label=\"{id}\\n({kind})\"];");
     }
     for edge in &edges {
@@ -68,8 +69,8 @@ pub fn dot(
         let _ = writeln!(
             out,
             "  \"{}\" -> \"{}\" [label=\"{}\"{style}];",
-            edge.from,
-            edge.to,
+            dot_escape(edge.from.as_str()),
+            dot_escape(edge.to.as_str()),
             kinds(edge).join(",")
         );
     }
@@ -87,7 +88,7 @@ pub fn mermaid(
     let index = |id: &ComponentId| nodes.iter().position(|n| *n == id).unwrap_or(0);
     let mut out = String::from("graph LR\n");
     for (i, id) in nodes.iter().enumerate() {
-        let _ = writeln!(out, "  n{i}[\"{id}\"]");
+        let _ = writeln!(out, "  n{i}[\"{}\"]", id.as_str().replace('"', "#quot;"));
     }
     for edge in &edges {
         let arrow = if kinds(edge) == ["calls"] {
@@ -135,6 +136,11 @@ pub fn json(
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// A DOT quoted-string body: directory names may hold any character.
+fn dot_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// The shortest dependency path from `from` to `to`, one line per edge with its evidence.

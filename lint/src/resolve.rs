@@ -97,6 +97,17 @@ pub fn build_graph(
         }
     }
     for (component, path, refs) in &scanned {
+        if let Some(unterminated) = &refs.unterminated {
+            let rust::Pos { line, column, len } = unterminated.pos;
+            problems.push(
+                Diagnostic::new(
+                    RuleId::Input,
+                    Location::new(*path, line, column, len),
+                    format!("`{path}` is not valid Rust: this {} is never closed, so the rest of the file cannot be checked", unterminated.what),
+                )
+                .with_help(format!("close the {}; `cargo check` reports the same error", unterminated.what)),
+            );
+        }
         let names = &crates[component];
         let mut push = |name: &str, kind: RefKind, pos: &rust::Pos| {
             if let Some(Target::Component(to)) = names.get(name) {

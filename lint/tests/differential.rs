@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use orrery_lint::extract::rust::scan;
+use orrery_model::RefKind;
 
 const SYSROOT_CRATES: [&str; 5] = ["std", "core", "alloc", "proc_macro", "test"];
 const MAX_REPORTED: usize = 30;
@@ -36,6 +37,8 @@ struct Mismatch {
 struct Tally {
     files: usize,
     bytes: usize,
+    /// Known crate names found per file, summed: guards against comparing empty sets.
+    names: usize,
     unparsed: usize,
     mismatches: Vec<Mismatch>,
 }
@@ -48,15 +51,91 @@ fn lexer_agrees_with_syn_on_dependency_sources() {
     let elapsed = started.elapsed();
 
     println!(
-        "compared {} files ({:.1} MB) in {:.1?}; {} files syn rejects were skipped",
+        "compared {} files ({:.1} MB, {} known crate names) in {:.1?}; \
+         skipped {} files that syn rejects",
         tally.files,
         tally.bytes as f64 / 1e6,
+        tally.names,
         elapsed,
         tally.unparsed,
     );
     assert!(tally.files > 0, "no dependency sources were compared");
+    assert!(
+        tally.names > 0,
+        "no known crate names were found in dependency sources"
+    );
     if !tally.mismatches.is_empty() {
         panic!("{}", describe(&tally.mismatches));
+    }
+}
+
+/// Every evasion form and look-alike the lexer knows about, where the oracle
+/// must agree exactly: names, kinds and positions.
+const TRICKY: &[&str] = &[
+    "use a::b; use ::c::d; use e; use f as x; use g::{h, i as j, k::*}; pub(crate) use l::m;",
+    "use {a::b, c::d, e}; use ::{f, g::h};",
+    "use crate::a; use self::b; use super::c;",
+    "fn f() { use a::b; if x { unsafe { use c::d; } } }",
+    "fn f<'a>() -> impl Sized + use<'a> { a::b() }",
+    "fn f() { a::b(); match x { c::D => {} } let s = S { ..e::f() }; for x in 0..g::MAX {} }",
+    "struct S(a::T, Vec<b::U>);",
+    "#[a::attr] #[derive(b::D)] #[cfg_attr(x, c::attr)] struct S;",
+    "fn f<T: a::Tr>(x: &dyn b::Tr) { <T as c::Tr>::f(); <T>::g(); x.y::<z::W>(); d::mac!(); }",
+    "impl a::Tr for S {} impl<T> ::core::fmt::Debug for X<T> {}",
+    "fn f() -> ::a::T { g(::b::c); x as ::d::T }",
+    "fn f() { r#a::b(); if a > ::core::u8::MAX {} <W<u8> as Tr>\n::f(); }",
+    "cfg_if! { if #[cfg(unix)] { use a::X; } }",
+    "lazy_static! { static ref X: a::T = b::f(); }",
+    r#"fn f() { println!("{}", a::f()); }"#,
+    "macro_rules! m { ($x:ident) => { $crate::a::f(); $x::g(); use $crate::b; c::d(); } }",
+    "m! { mod files; extern crate e; } fn f() { files::x(); }",
+    "mod files; m! { files::x(); }",
+    "extern crate a; extern crate b as c; fn f() { c::x(); }",
+    r##"fn f() { "a::b"; r#"c::d"#; b"e::f"; '''; g::h(); }"##,
+    "fn f<'a>(x: &'a a::T) -> &'static b::U { 'outer: loop { break 'outer; } }",
+    "// a::b
+/* /* */ c::d */ /// e::f
+fn f() {}",
+    "mod files; fn f() { files::x(); }",
+    "fn f() { files::x(); } struct files;",
+    "enum e {} union u { x: u8 } trait t {} type y = u8; fn f() { e::x(); u::x(); t::x(); y::x(); }",
+    "use x::files; fn f() { files::y(); }",
+    "use a::a; use b::{self}; fn f() { a::x(); b::y(); }",
+    "use log::log; use log::info;",
+    "fn files() {} const c: u8 = 0; fn f() { files::x(); c::y(); }",
+    "use a::*; use x::b as _; fn f() { a::x(); b::y(); }",
+    "fn f() { struct a; a::x(); } fn g() { a::y(); }",
+    "fn f() { { a::x(); } mod a {} }",
+    "struct a; mod m { fn f() { a::x(); } }",
+    "mod m { struct a; } fn f() { a::x(); }",
+    "mod m { use x::a; mod n { use a::y; } }",
+    "impl S { type a = u8; fn f() { struct b; b::x(); } } fn f() { a::x(); }",
+    "trait T { type a; } fn f() { a::x(); }",
+    r#"extern "C" { type a; } fn f() { a::x(); }"#,
+];
+
+#[test]
+fn lexer_agrees_with_syn_on_tricky_snippets() {
+    for src in TRICKY {
+        let ast = syn::parse_file(src).unwrap_or_else(|e| panic!("{src}\n  is not Rust: {e}"));
+        let mut oracle: Vec<_> = oracle::crate_refs(&ast)
+            .into_iter()
+            .map(|f| (f.line, f.column, f.name, f.kind))
+            .collect();
+        let refs = scan(src);
+        let crates = refs.crates.into_iter().map(|c| (c.pos, c.name, c.kind));
+        let externs =
+            (refs.extern_crates.into_iter()).map(|e| (e.pos, e.name, RefKind::ExternCrate));
+        let mut lexer: Vec<_> = crates
+            .chain(externs)
+            .map(|(pos, name, kind)| (pos.line as usize, pos.column as usize, name, kind))
+            .collect();
+        oracle.sort_by_key(|r| (r.0, r.1));
+        lexer.sort_by_key(|r| (r.0, r.1));
+        assert_eq!(
+            lexer, oracle,
+            "lexer (left) and oracle (right) disagree on:\n{src}"
+        );
     }
 }
 
@@ -189,6 +268,7 @@ impl Tally {
         };
         self.files += 1;
         self.bytes += bytes;
+        self.names += oracle.len();
         if lexer != oracle {
             self.mismatches.push(Mismatch {
                 file: file.to_path_buf(),

@@ -191,6 +191,29 @@ pub fn group_contains(specs: &[PackageSpec], package: &str) -> bool {
     matching(false) && !matching(true)
 }
 
+/// Does a `visibility` list that belongs to the package `owner` grant `requester`? Groups are
+/// looked up in `groups`; an unknown group grants nothing (the `manifest` rule reports it).
+pub fn grants<'a>(
+    labels: impl IntoIterator<Item = &'a Label>,
+    owner: &str,
+    requester: &str,
+    groups: &std::collections::BTreeMap<String, crate::manifest::Group>,
+) -> bool {
+    labels.into_iter().any(|label| match label {
+        Label::Public => true,
+        Label::Private => owner == requester,
+        Label::Packages(pattern) => pattern.matches(requester),
+        Label::Group(name) => groups.get(name).is_some_and(|group| {
+            let specs: Vec<PackageSpec> = group
+                .packages
+                .iter()
+                .map(|spec| spec.value.clone())
+                .collect();
+            group_contains(&specs, requester)
+        }),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,27 +281,4 @@ mod tests {
         assert!(!group_contains(&specs, "libs/auth"));
         assert!(PackageSpec::parse("-//servlets:admin").is_err());
     }
-}
-
-/// Does a `visibility` list that belongs to the package `owner` grant `requester`? Groups are
-/// looked up in `groups`; an unknown group grants nothing (the `manifest` rule reports it).
-pub fn grants<'a>(
-    labels: impl IntoIterator<Item = &'a Label>,
-    owner: &str,
-    requester: &str,
-    groups: &std::collections::BTreeMap<String, crate::manifest::Group>,
-) -> bool {
-    labels.into_iter().any(|label| match label {
-        Label::Public => true,
-        Label::Private => owner == requester,
-        Label::Packages(pattern) => pattern.matches(requester),
-        Label::Group(name) => groups.get(name).is_some_and(|group| {
-            let specs: Vec<PackageSpec> = group
-                .packages
-                .iter()
-                .map(|spec| spec.value.clone())
-                .collect();
-            group_contains(&specs, requester)
-        }),
-    })
 }

@@ -58,27 +58,3 @@ pub fn orrery(dir: &Path, args: &[&str]) -> Output {
         code: output.status.code().unwrap_or(-1),
     }
 }
-
-/// The official SARIF 2.1.0 schema, installed by scripts/install-tools. Its `language`
-/// pattern has a stray `]` (oasis-tcs/sarif-spec#490) that strict regex engines reject; it is
-/// escaped here, which does not change what the pattern matches.
-pub fn sarif_schema() -> serde_json::Value {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/sarif/sarif-schema-2.1.0.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run scripts/install-tools (scripts/test does)",
-            path.display()
-        )
-    });
-    let mut schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
-    for definition in ["run", "toolComponent"] {
-        let pattern = &mut schema["definitions"][definition]["properties"]["language"]["pattern"];
-        assert_eq!(
-            pattern, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$",
-            "the schema changed; revisit this fix"
-        );
-        *pattern = r"^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\]?$".into();
-    }
-    schema
-}

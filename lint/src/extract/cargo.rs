@@ -194,7 +194,7 @@ auth = { path = "libs/auth" }
             [
                 "auth auth Workspace [dependencies] 7:1",
                 "serde serde External [dependencies] 8:1",
-                "storage_keys storage-keys Path(\"../../libs/storage_keys\") [dependencies] 10:14",
+                "storage_keys storage-keys Path(\"../../libs/storage_keys\") [dependencies] 10:15",
                 "ui ui Path(\"../../libs/ui\") [dependencies] 5:1",
                 "widgets ui-widgets Path(\"../../libs/widgets\") [dependencies] 6:1",
                 "files files Path(\"../files\") [dev-dependencies] 14:1",

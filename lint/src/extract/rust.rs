@@ -24,6 +24,17 @@ pub struct FileRefs {
     pub crates: Vec<CrateRef>,
     pub extern_crates: Vec<ExternCrate>,
     pub files: Vec<FileRef>,
+    /// A comment or string that runs to the end of the file. Everything after its start is
+    /// text to the lexer, so references there cannot be seen: the file is not valid Rust.
+    pub unterminated: Option<Unterminated>,
+}
+
+/// Where an unterminated comment or string literal starts, and which it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unterminated {
+    /// `block comment`, `string literal` or `raw string literal`.
+    pub what: &'static str,
+    pub pos: Pos,
 }
 
 /// A source position: 1-based line, 1-based column counted in chars, and the
@@ -61,9 +72,27 @@ pub struct FileRef {
 }
 
 /// Every place `source` may reference an external crate or another file.
+///
+/// Like rustc, which keeps source positions in 32 bits, it reads at most the
+/// first 4 GiB of `source`.
 pub fn scan(source: &str) -> FileRefs {
-    let tokens = lex(source.as_bytes());
-    Walker::new(source, &tokens).run().finish(source.as_bytes())
+    let source = within_u32(source);
+    let (tokens, unterminated) = lex(source.as_bytes());
+    let mut refs = Walker::new(source, &tokens).run().finish(source.as_bytes());
+    refs.unterminated = unterminated.map(|(start, what)| Unterminated {
+        what,
+        pos: Cursor::new(source.as_bytes()).pos(start..start + 1),
+    });
+    refs
+}
+
+/// The longest prefix of `source` whose byte offsets fit in a `u32`.
+fn within_u32(source: &str) -> &str {
+    let mut end = source.len().min(u32::MAX as usize);
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    &source[..end]
 }
 
 // ---------------------------------------------------------------------------
@@ -124,29 +153,39 @@ impl Tok {
     }
 }
 
+/// Offsets fit in `u32` (see [`within_u32`]), which halves the token stream.
 #[derive(Clone, Copy, Debug)]
 struct Token {
     kind: Tok,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
+}
+
+impl Token {
+    fn span(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 struct Lexer<'a> {
     src: &'a [u8],
     pos: usize,
     toks: Vec<Token>,
+    /// The start of the first comment or string that runs to the end, and what it is.
+    unterminated: Option<(usize, &'static str)>,
 }
 
-fn lex(src: &[u8]) -> Vec<Token> {
+fn lex(src: &[u8]) -> (Vec<Token>, Option<(usize, &'static str)>) {
     let mut lexer = Lexer {
         src,
         pos: preamble_len(src),
         toks: Vec::with_capacity(src.len() / 6 + 16),
+        unterminated: None,
     };
     while lexer.pos < src.len() {
         lexer.next_token();
     }
-    lexer.toks
+    (lexer.toks, lexer.unterminated)
 }
 
 /// Bytes to skip before the first token: a BOM and a shebang line, as rustc does.
@@ -201,8 +240,8 @@ impl Lexer<'_> {
         };
         self.toks.push(Token {
             kind,
-            start,
-            end: self.pos,
+            start: start as u32,
+            end: self.pos as u32,
         });
     }
 
@@ -213,6 +252,7 @@ impl Lexer<'_> {
 
     /// Block comments nest: `/* /* */ */` is one comment.
     fn skip_block_comment(&mut self) {
+        let start = self.pos;
         let mut depth = 0usize;
         let mut i = self.pos;
         while i < self.src.len() {
@@ -231,6 +271,9 @@ impl Lexer<'_> {
                 _ => i += 1,
             }
         }
+        if depth > 0 {
+            self.unterminated.get_or_insert((start, "block comment"));
+        }
         self.pos = i.min(self.src.len());
     }
 
@@ -247,6 +290,8 @@ impl Lexer<'_> {
                 _ => i += 1,
             }
         }
+        let opening = body.saturating_sub(1 + usize::from(terminated == Tok::Literal));
+        self.unterminated.get_or_insert((opening, "string literal"));
         self.pos = self.src.len();
         Tok::Literal
     }
@@ -339,12 +384,15 @@ impl Lexer<'_> {
             }
             i = after;
         }
+        let opening = p - 1 - usize::from(terminated == Tok::Literal);
+        self.unterminated
+            .get_or_insert((opening, "raw string literal"));
         self.pos = self.src.len();
         Some(Tok::Literal)
     }
 
     fn ident(&mut self, start: usize) -> Tok {
-        self.pos = ident_end(self.src, start + 1).max(start + 1);
+        self.pos = ident_end(self.src, start + 1);
         Tok::Ident
     }
 
@@ -549,8 +597,10 @@ struct Candidate<'a> {
     name: &'a str,
     tok: usize,
     kind: RefKind,
-    /// `extern crate` in a macro body names a crate whatever is in scope.
-    shadowable: bool,
+    /// How many same-named declarations in scope do not shadow this reference:
+    /// a `use` item's own bindings (`use a::a;` still names crate `a`), or all
+    /// of them for `extern crate` in a macro body.
+    ignored_decls: u32,
 }
 
 /// An open delimiter.
@@ -621,10 +671,8 @@ impl<'a> Walker<'a> {
     }
 
     fn text(&self, i: usize) -> &'a str {
-        let toks: &'a [Token] = self.toks;
-        toks.get(i)
-            .and_then(|t| self.src.get(t.start..t.end))
-            .unwrap_or("")
+        let token = self.toks.get(i);
+        token.and_then(|t| self.src.get(t.span())).unwrap_or("")
     }
 
     fn is_word(&self, i: usize, word: &str) -> bool {
@@ -633,11 +681,12 @@ impl<'a> Walker<'a> {
 
     /// An identifier that may name a crate: not a keyword, `r#` stripped.
     fn crate_name(&self, i: usize) -> Option<&'a str> {
-        match self.kind(i)? {
-            Tok::RawIdent => self.text(i).get(2..),
-            Tok::Ident if !is_keyword(self.text(i)) => Some(self.text(i)),
-            _ => None,
-        }
+        let name = match self.kind(i)? {
+            Tok::RawIdent => self.text(i).get(2..)?,
+            Tok::Ident if !is_keyword(self.text(i)) => self.text(i),
+            _ => return None,
+        };
+        Some(name).filter(|name| !name.is_empty())
     }
 
     fn in_macro(&self) -> bool {
@@ -657,10 +706,8 @@ impl<'a> Walker<'a> {
             Tok::PathSep => self.leading_sep(i),
             Tok::OpenParen | Tok::OpenBracket | Tok::OpenBrace => self.open(i, kind),
             Tok::CloseParen | Tok::CloseBracket | Tok::CloseBrace => self.close(i, kind),
-            Tok::Semi => {
-                if self.pending.is_some_and(|(_, d)| d == self.groups.len()) {
-                    self.pending = None;
-                }
+            Tok::Semi if self.pending.is_some_and(|(_, d)| d == self.groups.len()) => {
+                self.pending = None;
             }
             _ => {}
         }
@@ -732,7 +779,7 @@ impl<'a> Walker<'a> {
             return;
         }
         if self.crate_name(i).is_some() {
-            self.candidate(i, RefKind::Path, true);
+            self.candidate(i, RefKind::Path, 0);
         }
     }
 
@@ -744,16 +791,14 @@ impl<'a> Walker<'a> {
             return;
         }
         if self.crate_name(i + 1).is_some() {
-            self.candidate(i + 1, RefKind::Path, true);
+            self.candidate(i + 1, RefKind::Path, 0);
         }
     }
 
-    /// Whether token `i` makes the `::` right after it part of its path. A
-    /// generic close is always written `>::`; `impl<T> ::a::Tr` and `x > ::a::B`
-    /// are spaced.
+    /// Whether token `i` makes the `::` right after it part of its path.
     fn continues_path(&self, i: usize) -> bool {
         match self.kind(i) {
-            Some(Tok::Gt) => self.toks.get(i + 1).is_some_and(|sep| sep.start == self.toks[i].end),
+            Some(Tok::Gt) => self.gt_continues_path(i),
             Some(Tok::RawIdent | Tok::CloseParen) => true,
             Some(Tok::Ident) => {
                 let text = self.text(i);
@@ -761,6 +806,20 @@ impl<'a> Walker<'a> {
             }
             _ => false,
         }
+    }
+
+    /// A generic close is written `>::`, or wrapped with `::` starting a later
+    /// line; a `>` spaced from `::` on one line is a comparison (`x > ::a::B`)
+    /// or closes `impl<T> ::a::Tr` generics.
+    fn gt_continues_path(&self, gt: usize) -> bool {
+        let Some(sep) = self.toks.get(gt + 1) else {
+            return false;
+        };
+        let gap = self
+            .src
+            .as_bytes()
+            .get(self.toks[gt].end as usize..sep.start as usize);
+        gap.is_some_and(|gap| gap.is_empty() || gap.contains(&b'\n'))
     }
 
     /// `name!(...)`: marks the delimiter that opens the macro body.
@@ -875,18 +934,19 @@ impl<'a> Walker<'a> {
                 Tok::Ident => self.text(i) == "pub",
                 _ => false,
             };
-        if !keep {
-            if let Some(attr) = self.path_attr.take()
-                && depth == attr.depth
-                && self.is_word(i, "mod")
-            {
-                self.files
-                    .push((attr.literal, attr.tok, RefKind::PathModule));
-            }
+        if keep {
+            return;
+        }
+        if let Some(attr) = self.path_attr.take()
+            && depth == attr.depth
+            && self.is_word(i, "mod")
+        {
+            self.files
+                .push((attr.literal, attr.tok, RefKind::PathModule));
         }
     }
 
-    fn candidate(&mut self, tok: usize, kind: RefKind, shadowable: bool) {
+    fn candidate(&mut self, tok: usize, kind: RefKind, ignored_decls: u32) {
         let Some(name) = self.crate_name(tok) else {
             return;
         };
@@ -900,7 +960,7 @@ impl<'a> Walker<'a> {
             name,
             tok,
             kind,
-            shadowable,
+            ignored_decls,
         });
     }
 
@@ -912,12 +972,17 @@ impl<'a> Walker<'a> {
     }
 
     fn declare(&mut self, name: &'a str) {
-        if self.in_macro() {
-            return;
-        }
-        if let Some(target) = self.frames[self.frame].binds_into {
+        if let Some(target) = self.binding_frame() {
             self.frames[target].decls.push(name);
         }
+    }
+
+    /// The frame that declarations made here bind into, if they bind at all.
+    fn binding_frame(&self) -> Option<usize> {
+        if self.in_macro() {
+            return None;
+        }
+        self.frames[self.frame].binds_into
     }
 
     fn extern_item(&mut self, i: usize) -> usize {
@@ -945,7 +1010,7 @@ impl<'a> Walker<'a> {
             })
             .flatten();
         if self.in_macro() {
-            self.candidate(n, RefKind::MacroBody, false);
+            self.candidate(n, RefKind::MacroBody, u32::MAX);
         } else {
             self.externs.push((n, alias));
         }
@@ -995,7 +1060,8 @@ fn unescape(body: &str) -> Option<String> {
                 out.push(char::from_u32(code)?);
                 chars = after.chars();
             }
-            '\n' => chars = chars.as_str().trim_start().chars(),
+            // A line continuation also skips the next line's indentation.
+            '\n' | '\r' => chars = chars.as_str().trim_start().chars(),
             _ => return None,
         }
     }
@@ -1041,8 +1107,15 @@ impl<'a> Walker<'a> {
         }
         let mut tree = UseTree::default();
         let end = self.use_tree(i + 1, ROOT_PREFIX, 0, &mut tree)?;
+        let mut own: HashMap<&str, u32> = HashMap::new();
+        if self.binding_frame().is_some() {
+            for name in &tree.binds {
+                *own.entry(name).or_default() += 1;
+            }
+        }
         for tok in tree.roots {
-            self.candidate(tok, RefKind::Use, true);
+            let own = self.crate_name(tok).and_then(|name| own.get(name));
+            self.candidate(tok, RefKind::Use, own.copied().unwrap_or(0));
         }
         for name in tree.binds {
             self.declare(name);
@@ -1170,68 +1243,48 @@ impl Walker<'_> {
                 }
                 Event::Ref(r) => {
                     let cand = &self.cands[r];
-                    let local = modules.last().is_some_and(|m| m.contains_key(cand.name));
-                    keep[r] = !cand.shadowable || !local;
+                    let names = modules.last().and_then(|m| m.get(cand.name));
+                    keep[r] = names.copied().unwrap_or(0) <= cand.ignored_decls;
                 }
             }
         }
         keep
     }
 
-    fn finish(self, src: &[u8]) -> FileRefs {
+    fn finish(mut self, src: &[u8]) -> FileRefs {
         let keep = self.unshadowed();
-        let crates: Vec<&Candidate> = self
-            .cands
-            .iter()
-            .zip(keep)
-            .filter(|(_, k)| *k)
-            .map(|(c, _)| c)
-            .collect();
-        let spans: Vec<(usize, usize)> = crates
-            .iter()
-            .map(|c| c.tok)
-            .chain(self.externs.iter().map(|(tok, _)| *tok))
-            .chain(self.files.iter().map(|(_, tok, _)| *tok))
-            .map(|tok| (self.toks[tok].start, self.toks[tok].end))
-            .collect();
-        let mut pos = positions(src, &spans).into_iter();
-        let mut next_pos = || {
-            pos.next().unwrap_or(Pos {
-                line: 0,
-                column: 0,
-                len: 0,
-            })
-        };
-        let crates = crates
-            .iter()
-            .map(|c| CrateRef {
+        // A `#[path]` file is recorded at its `mod`, after includes in between.
+        self.files.sort_by_key(|(_, tok, _)| *tok);
+        let mut at = Cursor::new(src);
+        let crates = (self.cands.iter().zip(keep))
+            .filter(|(_, keep)| *keep)
+            .map(|(c, _)| CrateRef {
                 name: c.name.to_owned(),
                 kind: c.kind,
-                pos: next_pos(),
+                pos: at.pos(self.toks[c.tok].span()),
             })
             .collect();
-        let extern_crates = self
-            .externs
-            .iter()
+        let mut at = Cursor::new(src);
+        let extern_crates = (self.externs.iter())
             .map(|(tok, alias)| ExternCrate {
                 name: self.crate_name(*tok).unwrap_or_default().to_owned(),
                 alias: alias.map(str::to_owned),
-                pos: next_pos(),
+                pos: at.pos(self.toks[*tok].span()),
             })
             .collect();
-        let files = self
-            .files
-            .into_iter()
-            .map(|(literal, _, kind)| FileRef {
-                literal,
-                kind,
-                pos: next_pos(),
+        let mut at = Cursor::new(src);
+        let files = (self.files.iter())
+            .map(|(literal, tok, kind)| FileRef {
+                literal: literal.clone(),
+                kind: *kind,
+                pos: at.pos(self.toks[*tok].span()),
             })
             .collect();
         FileRefs {
             crates,
             extern_crates,
             files,
+            unterminated: None,
         }
     }
 }
@@ -1245,44 +1298,52 @@ fn forget(names: &mut HashMap<&str, u32>, name: &str) {
     }
 }
 
-/// Positions of byte spans, in one forward sweep over the source.
-fn positions(src: &[u8], spans: &[(usize, usize)]) -> Vec<Pos> {
-    let mut order: Vec<usize> = (0..spans.len()).collect();
-    order.sort_by_key(|&k| spans[k].0);
-    let mut out = vec![
-        Pos {
-            line: 0,
-            column: 0,
-            len: 0
+/// Turns byte spans into positions, sweeping forward through the source so
+/// that spans in source order cost one pass in total.
+struct Cursor<'s> {
+    src: &'s [u8],
+    offset: usize,
+    line: u32,
+    column: u32,
+}
+
+impl<'s> Cursor<'s> {
+    fn new(src: &'s [u8]) -> Self {
+        // Editors do not count a BOM as a column.
+        let bom = if src.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
         };
-        spans.len()
-    ];
-    let base = if src.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    let (mut offset, mut line, mut column) = (base, 1u32, 1u32);
-    for k in order {
-        let (start, end) = spans[k];
-        for &b in src.get(offset..start).unwrap_or_default() {
+        Cursor {
+            src,
+            offset: bom,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    fn pos(&mut self, span: std::ops::Range<usize>) -> Pos {
+        if span.start < self.offset {
+            *self = Cursor::new(self.src); // Out of order: only on invalid input.
+        }
+        for &b in self.src.get(self.offset..span.start).unwrap_or_default() {
             if b == b'\n' {
-                line = line.saturating_add(1);
-                column = 1;
+                self.line = self.line.saturating_add(1);
+                self.column = 1;
             } else if !is_utf8_continuation(b) {
-                column = column.saturating_add(1);
+                self.column = self.column.saturating_add(1);
             }
         }
-        offset = offset.max(start);
-        let len = src.get(start..end).unwrap_or_default();
-        let len = len.iter().filter(|b| !is_utf8_continuation(**b)).count();
-        out[k] = Pos {
-            line,
-            column,
+        self.offset = self.offset.max(span.start);
+        let token = self.src.get(span).unwrap_or_default();
+        let len = token.iter().filter(|b| !is_utf8_continuation(**b)).count();
+        Pos {
+            line: self.line,
+            column: self.column,
             len: u32::try_from(len).unwrap_or(u32::MAX),
-        };
+        }
     }
-    out
 }
 
 fn is_utf8_continuation(b: u8) -> bool {
@@ -1572,6 +1633,13 @@ mod tests {
     }
 
     #[test]
+    fn a_use_never_shadows_its_own_root() {
+        check("use a::a; fn f() { a::x(); }", "use a 1:5");
+        check("use a::{b, a as c, d::a};", "use a 1:5");
+        check("use log::log; use log::info;", "use log 1:5");
+    }
+
+    #[test]
     fn value_names_do_not_shadow() {
         check(
             "fn files() {} const c: u8 = 0; static s: u8 = 0; fn f() { files::x(); c::y(); s::z(); }",
@@ -1694,5 +1762,38 @@ mod tests {
         assert_eq!(scan(&deep).crates.len(), 1);
         let groups = "use ".to_owned() + &"{".repeat(100_000);
         scan(&groups);
+    }
+
+    #[test]
+    fn reports_where_an_unterminated_comment_or_string_starts() {
+        let unterminated = |src: &str| {
+            scan(src)
+                .unterminated
+                .map(|u| format!("{} {}:{}", u.what, u.pos.line, u.pos.column))
+        };
+        assert_eq!(
+            unterminated("use a::b;\n/* open /* nested */ a::c"),
+            Some("block comment 2:1".into())
+        );
+        assert_eq!(
+            unterminated("fn f() {\n    let s = \"open;\n}"),
+            Some("string literal 2:13".into())
+        );
+        assert_eq!(
+            unterminated("const B: &[u8] = b\"open"),
+            Some("string literal 1:18".into())
+        );
+        assert_eq!(
+            unterminated("const R: &str = r#\"open\"; a::b"),
+            Some("raw string literal 1:17".into())
+        );
+        assert_eq!(
+            unterminated("const R: &[u8] = br\"open"),
+            Some("raw string literal 1:18".into())
+        );
+        assert_eq!(
+            unterminated("/* closed */ const S: &str = \"closed\"; r#\"x\"#;"),
+            None
+        );
     }
 }

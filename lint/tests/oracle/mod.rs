@@ -6,7 +6,7 @@
 //! arguments, `Verbatim` syntax) are scanned token by token, with the same
 //! rules as the lexer but over proc-macro2's token trees.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use orrery_model::RefKind;
 use proc_macro2::{Delimiter, Ident, Spacing, TokenStream, TokenTree};
@@ -30,8 +30,11 @@ pub fn crate_refs(file: &syn::File) -> Vec<Found> {
     oracle.found
 }
 
+/// Declared names, counted: a `use` may bind a name that is also declared elsewhere.
+type Names = HashMap<String, usize>;
+
 struct Scope {
-    names: HashSet<String>,
+    names: Names,
     module: bool,
 }
 
@@ -44,24 +47,25 @@ struct Oracle {
 }
 
 impl Oracle {
-    fn shadowed(&self, name: &str) -> bool {
+    /// How many declarations of `name` are in scope, up to the module boundary.
+    fn declarations(&self, name: &str) -> usize {
+        let mut count = 0;
         for scope in self.scopes.iter().rev() {
-            if scope.names.contains(name) {
-                return true;
-            }
+            count += scope.names.get(name).copied().unwrap_or(0);
             if scope.module {
-                return false;
+                break;
             }
         }
-        false
+        count
     }
 
-    fn report(&mut self, ident: &Ident, kind: RefKind, shadowable: bool) {
+    /// Reports `ident` unless more than `ignored_decls` declarations shadow it.
+    fn report(&mut self, ident: &Ident, kind: RefKind, ignored_decls: usize) {
         let name = ident.unraw().to_string();
         if matches!(name.as_str(), "crate" | "self" | "super" | "Self") {
             return;
         }
-        if shadowable && self.shadowed(&name) {
+        if self.declarations(&name) > ignored_decls {
             return;
         }
         let start = ident.span().start();
@@ -73,7 +77,7 @@ impl Oracle {
         });
     }
 
-    fn in_scope(&mut self, module: bool, names: HashSet<String>, body: impl FnOnce(&mut Self)) {
+    fn in_scope(&mut self, module: bool, names: Names, body: impl FnOnce(&mut Self)) {
         self.scopes.push(Scope { names, module });
         body(self);
         self.scopes.pop();
@@ -95,17 +99,22 @@ impl Oracle {
         let turbofish = matches!(&first.arguments,
             PathArguments::AngleBracketed(args) if args.colon2_token.is_some());
         if path.leading_colon.is_some() || own.len() >= 2 || turbofish {
-            self.report(&first.ident, RefKind::Path, true);
+            self.report(&first.ident, RefKind::Path, 0);
         }
     }
 
-    fn use_roots(&mut self, tree: &UseTree, kind: RefKind) {
+    /// Reports the roots of a `use` item, which its own bindings never shadow.
+    fn use_roots(&mut self, tree: &UseTree, own: &Names) {
+        let report = |v: &mut Self, ident: &Ident| {
+            let own = own.get(&ident.unraw().to_string()).copied().unwrap_or(0);
+            v.report(ident, RefKind::Use, own);
+        };
         match tree {
-            UseTree::Path(p) => self.report(&p.ident, kind, true),
-            UseTree::Name(n) => self.report(&n.ident, kind, true),
-            UseTree::Rename(r) => self.report(&r.ident, kind, true),
+            UseTree::Path(p) => report(self, &p.ident),
+            UseTree::Name(n) => report(self, &n.ident),
+            UseTree::Rename(r) => report(self, &r.ident),
             UseTree::Glob(_) => {}
-            UseTree::Group(g) => g.items.iter().for_each(|t| self.use_roots(t, kind)),
+            UseTree::Group(g) => g.items.iter().for_each(|t| self.use_roots(t, own)),
         }
     }
 }
@@ -115,8 +124,8 @@ impl Oracle {
 // ---------------------------------------------------------------------------
 
 /// The type-namespace names that `items` declare in their scope.
-fn declared<'a>(items: impl IntoIterator<Item = &'a Item>) -> HashSet<String> {
-    let mut names = HashSet::new();
+fn declared<'a>(items: impl IntoIterator<Item = &'a Item>) -> Names {
+    let mut names = Names::new();
     for item in items {
         let ident = match item {
             Item::Mod(i) => &i.ident,
@@ -133,19 +142,19 @@ fn declared<'a>(items: impl IntoIterator<Item = &'a Item>) -> HashSet<String> {
             Item::ForeignMod(f) => {
                 for foreign in &f.items {
                     if let syn::ForeignItem::Type(t) = foreign {
-                        names.insert(t.ident.unraw().to_string());
+                        *names.entry(t.ident.unraw().to_string()).or_default() += 1;
                     }
                 }
                 continue;
             }
             _ => continue,
         };
-        names.insert(ident.unraw().to_string());
+        *names.entry(ident.unraw().to_string()).or_default() += 1;
     }
     names
 }
 
-fn use_bindings(tree: &UseTree, prefix: &mut Vec<String>, out: &mut HashSet<String>) {
+fn use_bindings(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Names) {
     let mut leaf = |ident: &Ident, rename: Option<&Ident>, prefix: &[String]| {
         let name = ident.unraw().to_string();
         let mut path = prefix.to_vec();
@@ -162,7 +171,7 @@ fn use_bindings(tree: &UseTree, prefix: &mut Vec<String>, out: &mut HashSet<Stri
         // `use a;` and `use a::{self}` bind the crate itself, not a local name.
         let names_root = path.len() == 1 && path[0] == bound;
         if bound != "_" && !names_root {
-            out.insert(bound);
+            *out.entry(bound).or_default() += 1;
         }
     };
     match tree {
@@ -224,7 +233,9 @@ impl<'ast> Visit<'ast> for Oracle {
             self.visit_attribute(attr);
         }
         self.visit_visibility(&item.vis);
-        self.use_roots(&item.tree, RefKind::Use);
+        let mut own = Names::new();
+        use_bindings(&item.tree, &mut Vec::new(), &mut own);
+        self.use_roots(&item.tree, &own);
     }
 
     fn visit_item_extern_crate(&mut self, item: &'ast syn::ItemExternCrate) {
@@ -232,7 +243,7 @@ impl<'ast> Visit<'ast> for Oracle {
             self.visit_attribute(attr);
         }
         if item.ident != "self" {
-            self.report(&item.ident, RefKind::ExternCrate, false);
+            self.report(&item.ident, RefKind::ExternCrate, usize::MAX);
         }
     }
 
@@ -412,10 +423,13 @@ fn continued_by_sep(tts: &[TokenTree], i: usize) -> bool {
                 || !is_keyword(&s)
                 || matches!(s.as_str(), "crate" | "self" | "super" | "Self")
         }
-        // A generic close is written `>::`: a spaced `>` is a comparison or
-        // closes `impl<T>` generics.
+        // A generic close is written `>::` or wrapped before the `::`; a `>`
+        // spaced on one line is a comparison or closes `impl<T>` generics.
         TokenTree::Punct(p) if p.as_char() == '>' => {
-            p.spacing() == Spacing::Joint && !is_arrow_head(tts, i)
+            let wrapped = tts
+                .get(i + 1)
+                .is_some_and(|sep| sep.span().start().line > p.span().end().line);
+            (p.spacing() == Spacing::Joint || wrapped) && !is_arrow_head(tts, i)
         }
         TokenTree::Group(g) => g.delimiter() == Delimiter::Parenthesis,
         _ => false,
@@ -450,7 +464,7 @@ impl Oracle {
             TokenTree::Punct(_) if path_sep_at(tts, i) => {
                 let leading = i == 0 || !continued_by_sep(tts, i - 1);
                 if leading && let Some(next) = crate_ident(tts, i + 2) {
-                    self.report(next, kind, true);
+                    self.report(next, kind, 0);
                 }
                 return i + 2;
             }
@@ -463,8 +477,13 @@ impl Oracle {
         if !is_raw(ident) && *ident == "use" && !punct_at(tts, i + 1, '<') {
             let mut roots = Vec::new();
             if let Some(end) = use_tree_tokens(tts, i + 1, true, 0, &mut roots) {
+                let use_kind = if kind == RefKind::MacroBody {
+                    kind
+                } else {
+                    RefKind::Use
+                };
                 for root in roots {
-                    self.report(&root, kind, true);
+                    self.report(&root, use_kind, 0);
                 }
                 return end;
             }
@@ -474,7 +493,7 @@ impl Oracle {
             && ident_at(tts, i + 1).is_some_and(|c| c == "crate")
         {
             if let Some(name) = crate_ident(tts, i + 2) {
-                self.report(name, kind, false);
+                self.report(name, kind, usize::MAX);
                 return i + 3;
             }
             return i + 2;
@@ -482,7 +501,7 @@ impl Oracle {
         let lifetime = i >= 1 && punct_at(tts, i - 1, '\'');
         let starts_path = path_sep_at(tts, i + 1) && !continues_before(tts, i) && !lifetime;
         if starts_path && crate_ident(tts, i).is_some() {
-            self.report(ident, kind, true);
+            self.report(ident, kind, 0);
         }
         i + 1
     }
