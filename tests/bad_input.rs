@@ -172,3 +172,82 @@ fn a_50_mb_source_file_is_scanned_to_its_end() {
         ]
     );
 }
+
+/// Build output and tool state are not source: a violation hidden in `target/` or in a dotted
+/// directory is not reported, while the same file one level up is.
+#[test]
+fn target_and_dotted_directories_are_not_walked() {
+    let dir = fixture("clean");
+    std::fs::write(
+        dir.path().join("libs/ui/library.yaml"),
+        "name: ui\nowner: web\n",
+    )
+    .unwrap();
+    let cargo = dir.path().join("servlets/home/Cargo.toml");
+    std::fs::write(&cargo, "[package]\nname = \"home\"\nversion = \"0.1.0\"\n\n[dev-dependencies]\nui = { path = \"../../libs/ui\" }\n").unwrap();
+    std::fs::write(
+        dir.path().join("servlets/home/src/lib.rs"),
+        "pub fn homepage() {}\n",
+    )
+    .unwrap();
+    for hidden in [
+        "servlets/home/target/debug/build",
+        "servlets/home/.cache",
+        "libs/.git/x",
+    ] {
+        std::fs::create_dir_all(dir.path().join(hidden)).unwrap();
+        std::fs::write(
+            dir.path().join(hidden).join("gen.rs"),
+            "pub fn f() { ui::page() }\n",
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("libs/.git/x/library.yaml"),
+        "name: [broken\n",
+    )
+    .unwrap();
+    let out = orrery(dir.path(), &["check", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let paths: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["servlets/home/Cargo.toml"]);
+    assert_eq!(out.code, 1);
+
+    std::fs::write(
+        dir.path().join("servlets/home/src/gen.rs"),
+        "pub fn f() { ui::page() }\n",
+    )
+    .unwrap();
+    let out = orrery(dir.path(), &["check", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let paths: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["servlets/home/Cargo.toml", "servlets/home/src/gen.rs"]
+    );
+}
+
+#[test]
+fn a_malformed_proto_is_an_input_error_with_its_position() {
+    let dir = fixture("clean");
+    std::fs::create_dir_all(dir.path().join("servlets/home/proto")).unwrap();
+    std::fs::write(
+        dir.path().join("servlets/home/proto/home.proto"),
+        "syntax = \"proto3\";\nservice Home {\n  rpc Get(Missing) returns (Missing);\n}\n",
+    )
+    .unwrap();
+    let out = orrery(dir.path(), &["check"]);
+    assert_no_panic(&out);
+    assert_eq!(out.code, 2);
+    insta::assert_snapshot!(out.stdout);
+}

@@ -429,3 +429,35 @@ pub fn sarif_schema() -> serde_json::Value {
     }
     schema
 }
+
+#[test]
+fn route_conflict() {
+    check("route_conflict", 1);
+}
+
+/// The example application's HTTP routes, as discovery and the model read them from the
+/// servlets' protos: every verb, additional bindings, custom verbs and `response_body`.
+#[test]
+fn the_example_routes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let snapshot = orrery_lint::discover::discover(&root);
+    let (repository, diagnostics) = orrery_model::repository::load(&snapshot);
+    assert_eq!(diagnostics, []);
+    let table: Vec<String> = repository
+        .apis
+        .values()
+        .flat_map(|api| &api.routes)
+        .map(|r| {
+            format!(
+                "{:<7}{:<40} {}.{} body={:?} response_body={:?}",
+                r.verb.to_string(),
+                r.template,
+                r.service,
+                r.method,
+                r.body,
+                r.response_body
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(table.join("\n"));
+}

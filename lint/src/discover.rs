@@ -1,6 +1,6 @@
 //! Discovery: the only stage that reads the tree.
 //!
-//! It walks servlets/ and libs/ (skipping `target/` and dotted directories), reads the files
+//! It walks servlets/, libs/ and proto/ (skipping `target/` and dotted directories), reads the files
 //! the later stages need into a `Snapshot`, and turns every file it cannot read into an `input`
 //! diagnostic instead of stopping.
 
@@ -34,7 +34,7 @@ pub fn discover(root: &Path) -> Snapshot {
     if let Some(cargo) = read_optional(root, "Cargo.toml", &mut snapshot.problems) {
         snapshot.cargo_manifests.push(cargo);
     }
-    for top in ["servlets", "libs"] {
+    for top in ["servlets", "libs", "proto"] {
         if root.join(top).exists() {
             walk(root, top, &mut snapshot);
         }
@@ -74,6 +74,7 @@ fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
             "servlet.yaml" | "library.yaml" => &mut snapshot.manifests,
             "Cargo.toml" => &mut snapshot.cargo_manifests,
             _ if name.ends_with(".rs") => &mut snapshot.rust_files,
+            _ if name.ends_with(".proto") => &mut snapshot.protos,
             _ => continue,
         };
         if let Some(file) = read(entry.path(), relative, &mut snapshot.problems) {

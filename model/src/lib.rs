@@ -9,6 +9,7 @@ pub mod graph;
 pub mod label;
 pub mod location;
 pub mod manifest;
+pub mod proto;
 pub mod repository;
 pub mod snapshot;
 pub mod suggest;

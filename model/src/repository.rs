@@ -6,6 +6,7 @@ use crate::component::{Component, ComponentId, ComponentKind, Manifest};
 use crate::diagnostic::{Diagnostic, RuleId};
 use crate::location::Location;
 use crate::manifest::{Config, Parsed, parse_config, parse_library, parse_servlet};
+use crate::proto::{ServletApi, compile_servlet};
 use crate::snapshot::Snapshot;
 
 /// Every component of the repository and the workspace configuration.
@@ -14,6 +15,8 @@ pub struct Repository {
     /// `None` when orrery.yaml is missing or could not be read as a mapping.
     pub config: Option<Config>,
     pub components: BTreeMap<ComponentId, Component>,
+    /// The compiled API of every servlet that has protos.
+    pub apis: BTreeMap<ComponentId, ServletApi>,
 }
 
 impl Repository {
@@ -122,6 +125,20 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
         repository
             .components
             .insert(component.id.clone(), component);
+    }
+
+    let servlets: Vec<ComponentId> = repository
+        .servlets()
+        .map(|servlet| servlet.id.clone())
+        .collect();
+    for servlet in servlets {
+        match compile_servlet(&servlet, &snapshot.protos) {
+            Some(Ok(api)) => {
+                repository.apis.insert(servlet, api);
+            }
+            Some(Err(problem)) => diagnostics.push(problem),
+            None => {}
+        }
     }
 
     for directory in &snapshot.servlet_directories {

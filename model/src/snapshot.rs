@@ -19,6 +19,8 @@ pub struct Snapshot {
     pub cargo_manifests: Vec<SourceText>,
     /// Every .rs file under servlets/ and libs/.
     pub rust_files: Vec<SourceText>,
+    /// Every .proto file under servlets/ and the repository's proto/.
+    pub protos: Vec<SourceText>,
     /// The direct children of servlets/: each must be a servlet.
     pub servlet_directories: Vec<String>,
     /// orrery-todo.yaml, if present.
@@ -36,6 +38,7 @@ impl Snapshot {
             .chain(&self.manifests)
             .chain(&self.cargo_manifests)
             .chain(&self.rust_files)
+            .chain(&self.protos)
             .find(|file| file.path == path)
             .map(|file| file.text.as_str())
     }

@@ -10,6 +10,7 @@ pub mod cycle;
 pub mod manifest;
 pub mod owner;
 pub mod private_servlet;
+pub mod route_conflict;
 pub mod undeclared_call;
 pub mod visibility;
 
@@ -30,6 +31,7 @@ pub const RULES: &[Rule] = &[
     private_servlet::RULE,
     undeclared_call::RULE,
     cycle::RULE,
+    route_conflict::RULE,
 ];
 
 /// The description of problems reading the tree, which are reported like a rule.
