@@ -242,9 +242,10 @@ fn known(repository: &orrery_model::Repository, name: &str) -> Result<ComponentI
     )))
 }
 
-/// The files changed since `rev`, and untracked files, relative to `root`.
+/// The files changed since `rev`, and untracked files, relative to `root`. NUL-separated
+/// output keeps names git would otherwise quote (non-ASCII, quotes, newlines) intact.
 fn changed_files(root: &Path, rev: &str) -> Result<BTreeSet<String>, Usage> {
-    let git = |args: &[&str]| -> Result<String, Usage> {
+    let git = |args: &[&str]| -> Result<Vec<u8>, Usage> {
         let output = Process::new("git")
             .arg("-C")
             .arg(root)
@@ -252,20 +253,26 @@ fn changed_files(root: &Path, rev: &str) -> Result<BTreeSet<String>, Usage> {
             .output()
             .map_err(|e| Usage(format!("cannot run git: {e}")))?;
         if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let reason = stderr
+                .lines()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("no reason given");
             return Err(Usage(format!(
                 "`git {}` failed: {}",
                 args.join(" "),
-                String::from_utf8_lossy(&output.stderr).trim()
+                reason.trim()
             )));
         }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        Ok(output.stdout)
     };
-    let changed = git(&["diff", "--name-only", "--relative", rev, "--"])?;
-    let untracked = git(&["ls-files", "--others", "--exclude-standard"])?;
+    let changed = git(&["diff", "-z", "--name-only", "--relative", rev, "--"])?;
+    let untracked = git(&["ls-files", "-z", "--others", "--exclude-standard"])?;
     Ok(changed
-        .lines()
-        .chain(untracked.lines())
-        .map(str::to_owned)
+        .split(|&b| b == 0)
+        .chain(untracked.split(|&b| b == 0))
+        .filter(|name| !name.is_empty())
+        .map(|name| String::from_utf8_lossy(name).into_owned())
         .collect())
 }
 

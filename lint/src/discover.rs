@@ -28,6 +28,9 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 }
 
 pub fn discover(root: &Path) -> Snapshot {
+    // Symlink targets are compared with the root, so both must be canonical.
+    let canonical = root.canonicalize();
+    let root = canonical.as_deref().unwrap_or(root);
     let mut snapshot = Snapshot::default();
     snapshot.config = read_optional(root, CONFIG, &mut snapshot.problems);
     snapshot.baseline = read_optional(root, BASELINE, &mut snapshot.problems);
@@ -63,6 +66,14 @@ fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
             }
         };
         let relative = relative_path(root, entry.path());
+        if entry.path_is_symlink()
+            && let Ok(target) = entry.path().canonicalize()
+            && let Ok(inside) = target.strip_prefix(root)
+        {
+            snapshot
+                .links
+                .push((relative.clone(), relative_path(Path::new(""), inside)));
+        }
         let name = entry.file_name().to_string_lossy();
         if entry.file_type().is_dir() {
             if top == "servlets" && entry.depth() == 1 {

@@ -119,7 +119,7 @@ pub fn json(
             json!({
                 "id": id.as_str(),
                 "kind": component.map(|c| c.kind.as_str()),
-                "owner": component.map(|c| c.owner().value.as_str()),
+                "owner": component.and_then(|c| c.owner()).map(|owner| owner.value.as_str()),
             })
         }).collect::<Vec<_>>(),
         "edges": edges.iter().map(|edge| json!({

@@ -1,146 +1,160 @@
 //! Resolution: from what each file references to evidence between components.
 //!
-//! A name in Rust code is a dependency only if it names a crate this component's Cargo.toml
-//! depends on (or an `extern crate` alias of one); a Cargo dependency is a component only if it
-//! is a path dependency that lands on that component's directory.
+//! Names resolve the way Cargo and rustc resolve them. Every Cargo.toml is a crate; it belongs
+//! to the deepest component holding it, and each .rs file to the deepest crate holding it. A
+//! name in code is a dependency only if it names a crate its Cargo.toml depends on (or an
+//! `extern crate` alias of one). A dependency is a component only if it is a path dependency
+//! (directly, through `[workspace.dependencies]`, or a registry crate replaced by a `[patch]`
+//! path) landing inside that component. A path dependency landing inside the repository but in
+//! no component becomes a node of its own, named by its directory, so that the `visibility`
+//! rule reports it: nothing declares who may use it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use orrery_model::{
     ComponentId, DependencyGraph, Diagnostic, Evidence, Location, RefKind, Repository, RuleId,
     Snapshot,
 };
 
-use crate::extract::cargo::{self, CargoManifest, Source};
+use crate::extract::cargo::{self, CargoManifest, Dependency, Source};
 use crate::extract::rust;
 
-/// What a crate name in one component's code stands for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Target {
-    Component(ComponentId),
-    External,
-}
-
 /// Builds the dependency graph of `repository` from the files in `snapshot`. Files that cannot
-/// be understood (a malformed Cargo.toml) come back as `input` diagnostics.
+/// be understood (a malformed Cargo.toml, unterminated Rust) come back as `input` diagnostics.
 pub fn build_graph(
     repository: &Repository,
     snapshot: &Snapshot,
 ) -> (DependencyGraph, Vec<Diagnostic>) {
     let mut problems = Vec::new();
-    let mut manifests: BTreeMap<&str, CargoManifest> = BTreeMap::new();
-    for file in &snapshot.cargo_manifests {
-        match cargo::parse(&file.text) {
-            Ok(manifest) => {
-                manifests.insert(&file.path, manifest);
-            }
-            Err((line, column, message)) => problems.push(
-                Diagnostic::new(
-                    RuleId::Input,
-                    Location::new(&file.path, line, column, 1),
-                    format!("malformed Cargo.toml: {message}"),
-                )
-                .with_help("fix the TOML syntax; `cargo metadata` shows the same error"),
-            ),
-        }
-    }
-    let workspace = workspace_paths(manifests.get("Cargo.toml"));
-
+    let crates = parse_crates(snapshot, &mut problems);
     let mut evidence = Vec::new();
-    let mut crates: BTreeMap<&ComponentId, BTreeMap<String, Target>> = BTreeMap::new();
-    for component in repository.components.values() {
-        let path = format!("{}/Cargo.toml", component.id);
-        let names = crates.entry(&component.id).or_default();
-        let Some(manifest) = manifests.get(path.as_str()) else {
+    let mut unowned: BTreeSet<ComponentId> = BTreeSet::new();
+    // The component holding a directory, or the directory itself when none does.
+    let owner_of = |directory: &str| {
+        repository
+            .component_of(directory)
+            .map_or_else(|| ComponentId::new(directory), |c| c.id.clone())
+    };
+
+    // The names each crate's code can use, and the evidence its Cargo.toml gives.
+    let workspace = crates.get("");
+    let mut names: BTreeMap<&str, BTreeMap<String, ComponentId>> = BTreeMap::new();
+    for (directory, manifest) in &crates {
+        let Some(from) = repository.component_of(directory) else {
             continue;
         };
+        let crate_names = names.entry(directory.as_str()).or_default();
         for dependency in &manifest.dependencies {
-            let target = match &dependency.source {
-                Source::Path(relative) => join(component.id.as_str(), relative)
-                    .map_or(Target::External, |dir| component_at(repository, &dir)),
-                Source::Workspace => workspace
-                    .get(&dependency.key)
-                    .map_or(Target::External, |dir| component_at(repository, dir)),
-                Source::External => Target::External,
+            let Some((target, renamed)) = target_directory(directory, dependency, workspace) else {
+                continue;
             };
-            if let Target::Component(to) = &target {
-                let location =
-                    Location::new(&path, dependency.line, dependency.column, dependency.len);
-                evidence.push((
-                    component.id.clone(),
-                    to.clone(),
-                    Evidence {
-                        location,
-                        kind: RefKind::Cargo,
-                    },
-                ));
+            let to = owner_of(&target);
+            if !repository.components.contains_key(&to) {
+                unowned.insert(to.clone());
             }
-            names.insert(dependency.crate_name.clone(), target);
+            let code_name = match (
+                renamed,
+                crates.get(&target).and_then(|c| c.lib_name.clone()),
+            ) {
+                (false, Some(lib_name)) => lib_name,
+                _ => dependency.key_name(),
+            };
+            let location = Location::new(
+                format!("{}Cargo.toml", prefix(directory)),
+                dependency.line,
+                dependency.column,
+                dependency.len,
+            );
+            evidence.push((
+                from.id.clone(),
+                to.clone(),
+                Evidence {
+                    location,
+                    kind: RefKind::Cargo,
+                },
+            ));
+            crate_names.insert(code_name, to);
         }
     }
 
-    let mut scanned: Vec<(&ComponentId, &str, rust::FileRefs)> = Vec::new();
+    let crate_of = |path: &str| {
+        crates
+            .keys()
+            .filter(|dir| dir.is_empty() || contains(dir, path))
+            .max_by_key(|dir| dir.len())
+    };
+    let mut scanned: Vec<(&ComponentId, &str, &str, rust::FileRefs)> = Vec::new();
     for file in &snapshot.rust_files {
-        if let Some(component) = repository.component_of(&file.path) {
-            scanned.push((&component.id, &file.path, rust::scan(&file.text)));
+        if let (Some(component), Some(krate)) =
+            (repository.component_of(&file.path), crate_of(&file.path))
+        {
+            scanned.push((
+                &component.id,
+                krate.as_str(),
+                &file.path,
+                rust::scan(&file.text),
+            ));
         }
     }
     // `extern crate a as b;` makes `b` name crate `a` everywhere in the crate.
-    for (component, _, refs) in &scanned {
-        let names = crates.entry(component).or_default();
+    for (_, krate, _, refs) in &scanned {
+        let crate_names = names.entry(krate).or_default();
         for extern_crate in &refs.extern_crates {
-            if let (Some(alias), Some(target)) =
-                (&extern_crate.alias, names.get(&extern_crate.name).cloned())
-            {
-                names.entry(alias.clone()).or_insert(target);
+            if let (Some(alias), Some(target)) = (
+                &extern_crate.alias,
+                crate_names.get(&extern_crate.name).cloned(),
+            ) {
+                crate_names.entry(alias.clone()).or_insert(target);
             }
         }
     }
-    for (component, path, refs) in &scanned {
+    for (component, krate, path, refs) in &scanned {
         if let Some(unterminated) = &refs.unterminated {
-            let rust::Pos { line, column, len } = unterminated.pos;
-            problems.push(
-                Diagnostic::new(
-                    RuleId::Input,
-                    Location::new(*path, line, column, len),
-                    format!("`{path}` is not valid Rust: this {} is never closed, so the rest of the file cannot be checked", unterminated.what),
-                )
-                .with_help(format!("close the {}; `cargo check` reports the same error", unterminated.what)),
-            );
+            problems.push(unterminated_problem(path, unterminated));
         }
-        let names = &crates[component];
-        let mut push = |name: &str, kind: RefKind, pos: &rust::Pos| {
-            if let Some(Target::Component(to)) = names.get(name) {
-                let location = Location::new(*path, pos.line, pos.column, pos.len);
-                evidence.push((
-                    (*component).clone(),
-                    to.clone(),
-                    Evidence { location, kind },
-                ));
-            }
+        let crate_names = names.get(krate);
+        let mut push = |to: &ComponentId, kind: RefKind, pos: &rust::Pos| {
+            let location = Location::new(*path, pos.line, pos.column, pos.len);
+            evidence.push((
+                (*component).clone(),
+                to.clone(),
+                Evidence { location, kind },
+            ));
         };
         for reference in &refs.crates {
-            push(&reference.name, reference.kind, &reference.pos);
+            if let Some(to) = crate_names.and_then(|names| names.get(&reference.name)) {
+                push(to, reference.kind, &reference.pos);
+            }
         }
         for extern_crate in &refs.extern_crates {
-            push(&extern_crate.name, RefKind::ExternCrate, &extern_crate.pos);
+            if let Some(to) = crate_names.and_then(|names| names.get(&extern_crate.name)) {
+                push(to, RefKind::ExternCrate, &extern_crate.pos);
+            }
         }
         let directory = path.rsplit_once('/').map_or("", |(dir, _)| dir);
         for file in &refs.files {
-            let Some(target) = join(directory, &file.literal) else {
-                continue;
-            };
-            if let Some(to) = repository.component_of(&target) {
-                let location = Location::new(*path, file.pos.line, file.pos.column, file.pos.len);
-                evidence.push((
-                    (*component).clone(),
-                    to.id.clone(),
-                    Evidence {
-                        location,
-                        kind: file.kind,
-                    },
-                ));
+            if let Some(to) =
+                join(directory, &file.literal).and_then(|target| repository.component_of(&target))
+            {
+                push(&to.id, file.kind, &file.pos);
             }
+        }
+    }
+
+    // A symlink inside one component that leads into another makes that code part of it.
+    for (link, target) in &snapshot.links {
+        if let (Some(from), Some(to)) = (
+            repository.component_of(link),
+            repository.component_of(target),
+        ) {
+            evidence.push((
+                from.id.clone(),
+                to.id.clone(),
+                Evidence {
+                    location: Location::file(link),
+                    kind: RefKind::Symlink,
+                },
+            ));
         }
     }
 
@@ -161,32 +175,94 @@ pub fn build_graph(
 
     // A crate naming itself is not a dependency; a servlet calling itself is (a self-loop).
     evidence.retain(|(from, to, evidence)| from != to || evidence.kind == RefKind::Calls);
-    let graph = DependencyGraph::build(repository.components.keys().cloned(), evidence);
-    (graph, problems)
+    let nodes = repository.components.keys().cloned().chain(unowned);
+    (DependencyGraph::build(nodes, evidence), problems)
 }
 
-/// `[workspace.dependencies]` path entries, by package key, as repository-relative directories.
-fn workspace_paths(root: Option<&CargoManifest>) -> BTreeMap<String, String> {
-    root.map(|manifest| {
-        manifest
-            .workspace_dependencies
-            .iter()
-            .filter_map(|dependency| match &dependency.source {
-                Source::Path(path) => join("", path).map(|dir| (dependency.key.clone(), dir)),
-                _ => None,
-            })
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
-fn component_at(repository: &Repository, directory: &str) -> Target {
-    let id = ComponentId::new(directory);
-    if repository.components.contains_key(&id) {
-        Target::Component(id)
-    } else {
-        Target::External
+/// Every Cargo.toml, by directory (`""` for the root).
+fn parse_crates(
+    snapshot: &Snapshot,
+    problems: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, CargoManifest> {
+    let mut crates = BTreeMap::new();
+    for file in &snapshot.cargo_manifests {
+        let directory = file
+            .path
+            .strip_suffix("Cargo.toml")
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        match cargo::parse(&file.text) {
+            Ok(manifest) => {
+                crates.insert(directory.to_owned(), manifest);
+            }
+            Err((line, column, message)) => problems.push(
+                Diagnostic::new(
+                    RuleId::Input,
+                    Location::new(&file.path, line, column, 1),
+                    format!("malformed Cargo.toml: {message}"),
+                )
+                .with_help("fix the TOML syntax; `cargo metadata` shows the same error"),
+            ),
+        }
     }
+    crates
+}
+
+/// The repository directory a dependency's crate lives in, and whether code names it by its
+/// key (a `package =` rename) rather than by its library name. `None` for a registry crate, or
+/// a path outside the repository.
+fn target_directory(
+    directory: &str,
+    dependency: &Dependency,
+    workspace: Option<&CargoManifest>,
+) -> Option<(String, bool)> {
+    let lookup =
+        |entries: &[Dependency], key: &str| entries.iter().find(|entry| entry.key == key).cloned();
+    match &dependency.source {
+        Source::Path(path) => Some((join(directory, path)?, dependency.renamed)),
+        Source::Workspace => {
+            let entry = lookup(&workspace?.workspace_dependencies, &dependency.key)?;
+            match entry.source {
+                Source::Path(path) => Some((join("", &path)?, dependency.renamed || entry.renamed)),
+                _ => lookup(&workspace?.patches, &entry.package)
+                    .and_then(|patch| patched(&patch, entry.renamed)),
+            }
+        }
+        Source::External => lookup(&workspace?.patches, &dependency.package)
+            .and_then(|patch| patched(&patch, dependency.renamed)),
+    }
+}
+
+fn patched(patch: &Dependency, renamed: bool) -> Option<(String, bool)> {
+    match &patch.source {
+        Source::Path(path) => Some((join("", path)?, renamed)),
+        _ => None,
+    }
+}
+
+fn unterminated_problem(path: &str, unterminated: &rust::Unterminated) -> Diagnostic {
+    let rust::Pos { line, column, len } = unterminated.pos;
+    Diagnostic::new(
+        RuleId::Input,
+        Location::new(path, line, column, len),
+        format!("`{path}` is not valid Rust: this {} is never closed, so the rest of the file cannot be checked", unterminated.what),
+    )
+    .with_help(format!("close the {}; `cargo check` reports the same error", unterminated.what))
+}
+
+/// `dir/` for a directory, `` for the root.
+fn prefix(directory: &str) -> String {
+    if directory.is_empty() {
+        String::new()
+    } else {
+        format!("{directory}/")
+    }
+}
+
+/// Is `path` inside (or equal to) the repository-relative `directory`?
+fn contains(directory: &str, path: &str) -> bool {
+    path.strip_prefix(directory)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Joins a relative path onto a repository-relative directory, resolving `.` and `..`.

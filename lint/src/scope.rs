@@ -5,10 +5,12 @@
 
 use std::collections::BTreeSet;
 
-use orrery_model::{DependencyGraph, Diagnostic, RuleId};
+use orrery_model::{ComponentId, DependencyGraph, Diagnostic, RuleId};
 
-/// Keeps the diagnostics whose evidence lies in `files`, and every cycle with an edge whose
-/// evidence lies in `files` (each edge of a strongly connected component is on some cycle).
+/// Keeps the diagnostics whose evidence lies in `files` (their location, or a related location
+/// such as the manifest that decides them), and every cycle with an edge whose evidence lies in
+/// `files` (each edge of a strongly connected component is on some cycle). A stale cycle entry
+/// has no edges left; it is kept when a file of one of its components changed.
 pub fn restrict(
     diagnostics: Vec<Diagnostic>,
     graph: &DependencyGraph,
@@ -32,14 +34,16 @@ pub fn restrict(
 fn cycle_touches(
     diagnostic: &Diagnostic,
     graph: &DependencyGraph,
-    components: &[Vec<orrery_model::ComponentId>],
+    components: &[Vec<ComponentId>],
     files: &BTreeSet<String>,
 ) -> bool {
     let Some(first) = diagnostic.cycle.first() else {
         return false;
     };
     let Some(members) = components.iter().find(|members| members.contains(first)) else {
-        return false;
+        return files
+            .iter()
+            .any(|file| diagnostic.cycle.iter().any(|member| member.contains(file)));
     };
     graph.edges().any(|edge| {
         members.contains(edge.from)

@@ -83,10 +83,19 @@ impl Component {
         }
     }
 
-    pub fn owner(&self) -> &Spanned<String> {
+    /// The owning team, `None` when the manifest names none.
+    pub fn owner(&self) -> Option<&Spanned<String>> {
         match &self.manifest {
-            Manifest::Servlet(servlet) => &servlet.owner,
-            Manifest::Library(library) => &library.owner,
+            Manifest::Servlet(servlet) => servlet.owner.as_ref(),
+            Manifest::Library(library) => library.owner.as_ref(),
+        }
+    }
+
+    /// The `visibility` list as the manifest writes it (for an API crate, its servlet's).
+    pub fn declared_visibility(&self) -> &[Spanned<Label>] {
+        match &self.manifest {
+            Manifest::Servlet(servlet) => &servlet.visibility,
+            Manifest::Library(library) => &library.visibility,
         }
     }
 
@@ -98,6 +107,12 @@ impl Component {
             (Manifest::Servlet(servlet), _) => &servlet.visibility,
             (Manifest::Library(library), _) => &library.visibility,
         }
+    }
+
+    /// Is this the API crate of the servlet `servlet`?
+    pub fn is_api_of(&self, servlet: &ComponentId) -> bool {
+        self.kind == ComponentKind::Api
+            && self.id.as_str().strip_suffix("/api") == Some(servlet.as_str())
     }
 
     /// The servlets and services this component calls over RPC (servlets only).

@@ -26,6 +26,8 @@ pub enum RefKind {
     Include,
     /// A dependency in Cargo.toml (any table: normal, dev, build, target-specific).
     Cargo,
+    /// A symlink in one component that leads into another.
+    Symlink,
     /// An entry of `calls` in servlet.yaml.
     Calls,
 }
@@ -40,6 +42,7 @@ impl RefKind {
             RefKind::PathModule => "path-module",
             RefKind::Include => "include",
             RefKind::Cargo => "cargo",
+            RefKind::Symlink => "symlink",
             RefKind::Calls => "calls",
         }
     }
@@ -54,6 +57,7 @@ impl RefKind {
             RefKind::PathModule => "#[path] module",
             RefKind::Include => "include",
             RefKind::Cargo => "Cargo.toml dependency",
+            RefKind::Symlink => "symlink",
             RefKind::Calls => "entry of `calls`",
         }
     }
@@ -125,14 +129,6 @@ impl DependencyGraph {
             graph.graph.add_edge(from, to, evidence);
         }
         graph
-    }
-
-    pub fn components(&self) -> impl Iterator<Item = &ComponentId> {
-        self.nodes.keys()
-    }
-
-    pub fn contains(&self, id: &ComponentId) -> bool {
-        self.nodes.contains_key(id)
     }
 
     /// Every edge, ordered by (from, to).

@@ -58,6 +58,7 @@ impl PackagePattern {
         };
         let (path, recursive) = match (path.strip_suffix("/..."), path, target) {
             (_, "...", None) => ("", true),
+            (_, "...", Some(_)) => return Err(format!("`{text}` mixes `...` with a target")),
             (Some(prefix), _, None) => (prefix, true),
             (None, path, None | Some("__pkg__")) => (path, false),
             (None, path, Some("__subpackages__")) => (path, true),
@@ -182,36 +183,37 @@ impl fmt::Display for PackageSpec {
 
 /// Does a group with these entries contain `package`? As in Bazel's package_group, an
 /// exclusion wins over any inclusion.
-pub fn group_contains(specs: &[PackageSpec], package: &str) -> bool {
+pub fn group_contains<'a>(
+    specs: impl IntoIterator<Item = &'a PackageSpec> + Clone,
+    package: &str,
+) -> bool {
     let matching = |exclude: bool| {
         specs
-            .iter()
+            .clone()
+            .into_iter()
             .any(|spec| spec.exclude == exclude && spec.pattern.matches(package))
     };
     matching(false) && !matching(true)
 }
 
-/// Does a `visibility` list that belongs to the package `owner` grant `requester`? Groups are
-/// looked up in `groups`; an unknown group grants nothing (the `manifest` rule reports it).
+/// Does a `visibility` list that belongs to the package `owner` grant `requester`? As in
+/// Bazel, a package always sees itself. Groups are looked up in `groups`; an unknown group
+/// grants nothing (the `manifest` rule reports it).
 pub fn grants<'a>(
     labels: impl IntoIterator<Item = &'a Label>,
     owner: &str,
     requester: &str,
     groups: &std::collections::BTreeMap<String, crate::manifest::Group>,
 ) -> bool {
-    labels.into_iter().any(|label| match label {
-        Label::Public => true,
-        Label::Private => owner == requester,
-        Label::Packages(pattern) => pattern.matches(requester),
-        Label::Group(name) => groups.get(name).is_some_and(|group| {
-            let specs: Vec<PackageSpec> = group
-                .packages
-                .iter()
-                .map(|spec| spec.value.clone())
-                .collect();
-            group_contains(&specs, requester)
-        }),
-    })
+    owner == requester
+        || labels.into_iter().any(|label| match label {
+            Label::Public => true,
+            Label::Private => false,
+            Label::Packages(pattern) => pattern.matches(requester),
+            Label::Group(name) => groups.get(name).is_some_and(|group| {
+                group_contains(group.packages.iter().map(|spec| &spec.value), requester)
+            }),
+        })
 }
 
 #[cfg(test)]
@@ -279,6 +281,7 @@ mod tests {
         assert!(group_contains(&specs, "servlets/admin/api"));
         assert!(group_contains(&specs, "libs/ui/widgets"));
         assert!(!group_contains(&specs, "libs/auth"));
+        assert!(Label::parse("//...:__pkg__").is_err());
         assert!(PackageSpec::parse("-//servlets:admin").is_err());
     }
 }

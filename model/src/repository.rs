@@ -73,7 +73,11 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
             .map_or("", |(directory, _)| directory);
         by_directory.entry(directory).or_default().push(file);
     }
-    let mut claimed: BTreeMap<String, &str> = BTreeMap::new();
+    // Directories some manifest claims, wherever it is placed.
+    let claimed: Vec<String> = by_directory
+        .keys()
+        .map(|directory| (*directory).to_owned())
+        .collect();
     for (directory, mut files) in by_directory {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let file = files[0];
@@ -93,7 +97,6 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
             diagnostics.push(misplaced(&file.path, file_name));
             continue;
         };
-        claimed.insert(directory.to_owned(), &file.path);
         let name = directory.rsplit('/').next().unwrap_or(directory);
         let manifest = match kind {
             ComponentKind::Library => {
@@ -142,9 +145,17 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
     }
 
     for directory in &snapshot.servlet_directories {
-        if !claimed.contains_key(directory) {
+        // Located at the missing file, so that a pre-commit run on its deletion reports it; a
+        // manifest that exists but could not be read is already an `input` problem.
+        let path = format!("{directory}/servlet.yaml");
+        if !claimed.contains(directory)
+            && !snapshot
+                .problems
+                .iter()
+                .any(|problem| problem.location.path == path)
+        {
             diagnostics.push(
-                Diagnostic::new(RuleId::Manifest, Location::file(directory), format!("`{directory}` has no servlet.yaml"))
+                Diagnostic::new(RuleId::Manifest, Location::file(&path), format!("`{directory}` has no servlet.yaml"))
                     .with_help("every direct child of servlets/ is a servlet: add a servlet.yaml or move the directory"),
             );
         }

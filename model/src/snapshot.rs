@@ -23,6 +23,9 @@ pub struct Snapshot {
     pub protos: Vec<SourceText>,
     /// The direct children of servlets/: each must be a servlet.
     pub servlet_directories: Vec<String>,
+    /// Symlinks met while walking, each with the repository-relative path it leads to (links
+    /// leading out of the repository are left out).
+    pub links: Vec<(String, String)>,
     /// orrery-todo.yaml, if present.
     pub baseline: Option<SourceText>,
     /// Files that could not be read, as `input` diagnostics.

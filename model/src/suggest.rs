@@ -25,6 +25,15 @@ pub fn hint<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> S
         .unwrap_or_default()
 }
 
+/// `` `a`, `b`, `c` ``: names listed in a message.
+pub fn quoted_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::did_you_mean;

@@ -1,13 +1,16 @@
-//! Cargo.toml: every dependency, in every table that can hold one.
+//! Cargo.toml: the crate's name, and every dependency in every table that can hold one.
+
+use std::borrow::Cow;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use orrery_model::location::line_column;
 
-/// Where a dependency comes from. Only path dependencies (directly, or through the workspace's
-/// `[workspace.dependencies]`) can be components of this repository: a registry crate that
-/// merely shares a library's name is not that library.
+/// Where a dependency comes from. Only path dependencies (directly, through the workspace's
+/// `[workspace.dependencies]`, or a registry crate replaced by a `[patch]` path) can be
+/// components of this repository: a registry crate that merely shares a library's name is not
+/// that library.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     /// `path = "..."`, relative to the Cargo.toml's directory.
@@ -22,24 +25,34 @@ pub enum Source {
 pub struct Dependency {
     /// The table key as written.
     pub key: String,
-    /// The name the code uses: the table key, with `-` read as `_`.
-    pub crate_name: String,
     /// The package depended on (`package = "..."`, else the key).
     pub package: String,
     pub source: Source,
-    /// The table it was declared in, e.g. `dev-dependencies` or `target.'cfg(unix)'.dependencies`.
-    pub table: String,
+    /// Renamed with `package = "..."`: code then uses the key, not the target's library name.
+    pub renamed: bool,
     pub line: u32,
     pub column: u32,
     pub len: u32,
 }
 
-/// The dependencies a Cargo.toml declares.
+impl Dependency {
+    /// The key as code spells it, with `-` read as `_`.
+    pub fn key_name(&self) -> String {
+        self.key.replace('-', "_")
+    }
+}
+
+/// What a Cargo.toml declares.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CargoManifest {
+    /// The name other crates' code uses for this one: `[lib] name`, else the package name
+    /// with `-` read as `_`. `None` for a virtual manifest.
+    pub lib_name: Option<String>,
     pub dependencies: Vec<Dependency>,
     /// `[workspace.dependencies]`, in a workspace root.
     pub workspace_dependencies: Vec<Dependency>,
+    /// `[patch.<registry>]` entries, in a workspace root: they replace registry crates.
+    pub patches: Vec<Dependency>,
 }
 
 const TABLES: &[&str] = &[
@@ -57,24 +70,26 @@ pub fn parse(text: &str) -> Result<CargoManifest, (u32, u32, String)> {
         (line, column, error.message().trim().to_owned())
     })?;
     let root = root.get_ref();
-    let mut manifest = CargoManifest::default();
-    for table in TABLES {
-        collect(text, root, table, table, &mut manifest.dependencies);
+    let name = |section: &str| {
+        table(root, section)?
+            .get("name")?
+            .get_ref()
+            .as_str()
+            .map(|name| name.replace('-', "_"))
+    };
+    let mut manifest = CargoManifest {
+        lib_name: name("lib").or_else(|| name("package")),
+        ..CargoManifest::default()
+    };
+    for section in TABLES {
+        collect(text, root, section, &mut manifest.dependencies);
     }
-    if let Some(targets) = table(root, "target") {
-        for (cfg, target) in targets {
-            let Some(target) = target.get_ref().as_table() else {
-                continue;
-            };
-            for table in TABLES {
-                collect(
-                    text,
-                    target,
-                    table,
-                    &format!("target.'{}'.{table}", cfg.get_ref()),
-                    &mut manifest.dependencies,
-                );
-            }
+    for (_, target) in table(root, "target").into_iter().flatten() {
+        let Some(target) = target.get_ref().as_table() else {
+            continue;
+        };
+        for section in TABLES {
+            collect(text, target, section, &mut manifest.dependencies);
         }
     }
     if let Some(workspace) = table(root, "workspace") {
@@ -82,9 +97,13 @@ pub fn parse(text: &str) -> Result<CargoManifest, (u32, u32, String)> {
             text,
             workspace,
             "dependencies",
-            "workspace.dependencies",
             &mut manifest.workspace_dependencies,
         );
+    }
+    if let Some(patches) = table(root, "patch") {
+        for (registry, _) in patches {
+            collect(text, patches, registry.get_ref(), &mut manifest.patches);
+        }
     }
     Ok(manifest)
 }
@@ -93,27 +112,13 @@ fn table<'a, 'i>(parent: &'a DeTable<'i>, key: &str) -> Option<&'a DeTable<'i>> 
     parent.get(key).and_then(|value| value.get_ref().as_table())
 }
 
-fn collect(
-    text: &str,
-    parent: &DeTable<'_>,
-    key: &str,
-    table_name: &str,
-    into: &mut Vec<Dependency>,
-) {
-    let Some(entries) = table(parent, key) else {
-        return;
-    };
-    for (name, spec) in entries {
-        into.push(dependency(text, name, spec, table_name));
+fn collect(text: &str, parent: &DeTable<'_>, key: &str, into: &mut Vec<Dependency>) {
+    for (name, spec) in table(parent, key).into_iter().flatten() {
+        into.push(dependency(text, name, spec));
     }
 }
 
-fn dependency(
-    text: &str,
-    name: &Spanned<std::borrow::Cow<'_, str>>,
-    spec: &Spanned<DeValue<'_>>,
-    table: &str,
-) -> Dependency {
+fn dependency(text: &str, name: &Spanned<Cow<'_, str>>, spec: &Spanned<DeValue<'_>>) -> Dependency {
     let key = name.get_ref().to_string();
     let detail = spec.get_ref().as_table();
     let field = |field: &str| {
@@ -128,17 +133,18 @@ fn dependency(
     } else {
         Source::External
     };
-    let package = field("package")
-        .and_then(DeValue::as_str)
-        .unwrap_or(&key)
-        .to_owned();
-    let (line, column) = line_column(text, name.span().start);
+    let package = field("package").and_then(DeValue::as_str);
+    // A quoted key (`"vault" = ...`) starts at its quote; point at the name itself.
+    let quoted = text
+        .as_bytes()
+        .get(name.span().start)
+        .is_some_and(|&b| b == b'"' || b == b'\'');
+    let (line, column) = line_column(text, name.span().start + usize::from(quoted));
     Dependency {
-        crate_name: key.replace('-', "_"),
         key: key.clone(),
-        package,
+        package: package.unwrap_or(&key).to_owned(),
         source,
-        table: table.to_owned(),
+        renamed: package.is_some(),
         line,
         column,
         len: key.chars().count() as u32,
@@ -154,10 +160,15 @@ mod tests {
             .dependencies
             .iter()
             .chain(&manifest.workspace_dependencies)
+            .chain(&manifest.patches)
             .map(|d| {
                 format!(
-                    "{} {} {:?} [{}] {}:{}",
-                    d.crate_name, d.package, d.source, d.table, d.line, d.column
+                    "{} {} {:?} {}:{}",
+                    d.key_name(),
+                    d.package,
+                    d.source,
+                    d.line,
+                    d.column
                 )
             })
             .collect()
@@ -188,20 +199,44 @@ sharing = { path = "../sharing" }
 
 [workspace.dependencies]
 auth = { path = "libs/auth" }
+
+[patch.crates-io]
+"serde" = { path = "vendor/serde" }
+
+[lib]
+name = "home_core"
 "#;
+        let manifest = parse(text).unwrap();
         assert_eq!(
-            render(&parse(text).unwrap()),
+            render(&manifest),
             [
-                "auth auth Workspace [dependencies] 7:1",
-                "serde serde External [dependencies] 8:1",
-                "storage_keys storage-keys Path(\"../../libs/storage_keys\") [dependencies] 10:15",
-                "ui ui Path(\"../../libs/ui\") [dependencies] 5:1",
-                "widgets ui-widgets Path(\"../../libs/widgets\") [dependencies] 6:1",
-                "files files Path(\"../files\") [dev-dependencies] 14:1",
-                "codegen codegen Path(\"../../libs/codegen\") [build-dependencies] 17:1",
-                "sharing sharing Path(\"../sharing\") [target.'cfg(unix)'.dependencies] 20:1",
-                "auth auth Path(\"libs/auth\") [workspace.dependencies] 23:1",
+                "auth auth Workspace 7:1",
+                "serde serde External 8:1",
+                "storage_keys storage-keys Path(\"../../libs/storage_keys\") 10:15",
+                "ui ui Path(\"../../libs/ui\") 5:1",
+                "widgets ui-widgets Path(\"../../libs/widgets\") 6:1",
+                "files files Path(\"../files\") 14:1",
+                "codegen codegen Path(\"../../libs/codegen\") 17:1",
+                "sharing sharing Path(\"../sharing\") 20:1",
+                "auth auth Path(\"libs/auth\") 23:1",
+                "serde serde Path(\"vendor/serde\") 26:2",
             ]
+        );
+        assert_eq!(manifest.lib_name.as_deref(), Some("home_core"));
+        assert!(
+            manifest
+                .dependencies
+                .iter()
+                .filter(|d| d.renamed)
+                .map(|d| d.key.as_str())
+                .eq(["widgets"])
+        );
+        assert_eq!(
+            parse("[package]\nname = \"storage-keys\"\n")
+                .unwrap()
+                .lib_name
+                .as_deref(),
+            Some("storage_keys")
         );
     }
 

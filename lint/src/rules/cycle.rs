@@ -1,5 +1,7 @@
 //! `cycle`: a dependency cycle between components, imports and `calls` together.
 
+use std::collections::BTreeSet;
+
 use orrery_model::graph::Edge;
 use orrery_model::{ComponentId, DependencyGraph, Diagnostic, Repository, RuleId};
 
@@ -70,8 +72,9 @@ fn shortest_cycle<'g>(
     graph: &'g DependencyGraph,
     members: &[ComponentId],
 ) -> Option<Vec<Edge<'g>>> {
+    let inside: BTreeSet<&ComponentId> = members.iter().collect();
     members
         .iter()
-        .filter_map(|start| graph.shortest_path(start, start, |id| members.contains(id)))
+        .filter_map(|start| graph.shortest_path(start, start, |id| inside.contains(id)))
         .min_by_key(Vec::len)
 }

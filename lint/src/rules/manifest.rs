@@ -83,10 +83,7 @@ fn check(repository: &Repository, _: &DependencyGraph) -> Vec<Diagnostic> {
             }
             seen.push(&call.value);
         }
-        let visibility = match &component.manifest {
-            orrery_model::component::Manifest::Servlet(servlet) => &servlet.visibility,
-            orrery_model::component::Manifest::Library(library) => &library.visibility,
-        };
+        let visibility = component.declared_visibility();
         for label in visibility {
             let problem = match &label.value {
                 Label::Group(name) if !config.groups.contains_key(name) => Some((

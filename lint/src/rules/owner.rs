@@ -2,9 +2,8 @@
 //!
 //! A missing `owner` and two manifests claiming one directory are found while loading.
 
-use orrery_model::ComponentKind;
-use orrery_model::suggest::hint;
-use orrery_model::{DependencyGraph, Diagnostic, Repository, RuleId};
+use orrery_model::suggest::{hint, quoted_list};
+use orrery_model::{ComponentKind, DependencyGraph, Diagnostic, Repository, RuleId};
 
 use super::Rule;
 
@@ -25,14 +24,19 @@ fn check(repository: &Repository, _: &DependencyGraph) -> Vec<Diagnostic> {
         .iter()
         .map(|team| team.value.as_str())
         .collect();
+    let help = if teams.is_empty() {
+        "list the team under `teams` in orrery.yaml".to_owned()
+    } else {
+        format!("use one of the teams: {}", quoted_list(&teams))
+    };
     repository
         .components
         .values()
         // An API crate shares its servlet's manifest: report the owner once.
         .filter(|component| component.kind != ComponentKind::Api)
-        .filter(|component| !teams.contains(&component.owner().value.as_str()))
-        .map(|component| {
-            let owner = component.owner();
+        .filter_map(|component| Some((component, component.owner()?)))
+        .filter(|(_, owner)| !teams.contains(&owner.value.as_str()))
+        .map(|(component, owner)| {
             Diagnostic::new(
                 RuleId::Owner,
                 owner.location.clone(),
@@ -43,14 +47,7 @@ fn check(repository: &Repository, _: &DependencyGraph) -> Vec<Diagnostic> {
                 ),
             )
             .about(&component.id)
-            .with_help(format!(
-                "use one of the teams: {}",
-                teams
-                    .iter()
-                    .map(|t| format!("`{t}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            .with_help(help.clone())
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! `undeclared-call`: a servlet using another servlet's API crate without listing it in `calls`.
 
-use orrery_model::{ComponentKind, DependencyGraph, Diagnostic, Repository, RuleId};
+use orrery_model::{ComponentKind, DependencyGraph, Diagnostic, Location, Repository, RuleId};
 
 use super::Rule;
 
@@ -22,8 +22,10 @@ fn check(repository: &Repository, graph: &DependencyGraph) -> Vec<Diagnostic> {
         ) else {
             continue;
         };
-        let own_api = to.id.as_str().strip_suffix("/api") == Some(from.id.as_str());
-        if from.kind != ComponentKind::Servlet || to.kind != ComponentKind::Api || own_api {
+        if from.kind != ComponentKind::Servlet
+            || to.kind != ComponentKind::Api
+            || to.is_api_of(&from.id)
+        {
             continue;
         }
         if from.calls().iter().any(|call| call.value == to.name()) {
@@ -45,6 +47,10 @@ fn check(repository: &Repository, graph: &DependencyGraph) -> Vec<Diagnostic> {
                     ),
                 )
                 .between(&from.id, &to.id)
+                .with_related(
+                    Location::file(&from.manifest_path),
+                    "the `calls` of the servlet",
+                )
                 .with_help(format!(
                     "add `{}` to `calls` in {}",
                     to.name(),

@@ -3,8 +3,8 @@
 use orrery_model::component::Manifest;
 use orrery_model::label::grants;
 use orrery_model::{
-    Component, ComponentKind, DependencyGraph, Diagnostic, Evidence, Label, RefKind, Repository,
-    RuleId, Spanned,
+    Component, ComponentId, ComponentKind, DependencyGraph, Diagnostic, Evidence, Label, Location,
+    RefKind, Repository, RuleId, Spanned,
 };
 
 use super::Rule;
@@ -14,7 +14,8 @@ pub const RULE: Rule = Rule {
     summary: "a dependency the target does not grant",
     description: "A component may depend on a library, or call a servlet's API, only if the target's `visibility` \
                   grants the depending component's package. Labels follow Bazel: `//visibility:public`, \
-                  `//visibility:private`, `//pkg`, `//pkg/...` (whole path segments) and `//:group` (exclusions win).",
+                  `//visibility:private`, `//pkg`, `//pkg/...` (whole path segments) and `//:group` (exclusions win). \
+                  A crate in the repository that no manifest declares grants nobody.",
     check,
 };
 
@@ -24,10 +25,15 @@ fn check(repository: &Repository, graph: &DependencyGraph) -> Vec<Diagnostic> {
     };
     let mut diagnostics = Vec::new();
     for edge in graph.edges() {
-        let (Some(from), Some(to)) = (
-            repository.components.get(edge.from),
-            repository.components.get(edge.to),
-        ) else {
+        let Some(from) = repository.components.get(edge.from) else {
+            continue;
+        };
+        let Some(to) = repository.components.get(edge.to) else {
+            diagnostics.extend(
+                edge.evidence
+                    .iter()
+                    .map(|evidence| undeclared_target(from, edge.to, evidence)),
+            );
             continue;
         };
         for evidence in edge.evidence {
@@ -60,11 +66,7 @@ fn governing_visibility<'a>(
             Some((&servlet.visibility, to.id.as_str()))
         }
         (ComponentKind::Servlet, _, _) => None,
-        (ComponentKind::Api, _, _)
-            if to.id.as_str().strip_suffix("/api") == Some(from.id.as_str()) =>
-        {
-            None
-        }
+        _ if to.is_api_of(&from.id) => None,
         _ => Some((to.visibility(), to.id.as_str())),
     }
 }
@@ -95,14 +97,33 @@ fn violation(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // Where the verdict is decided: a pre-commit run on the manifest reports what it causes.
+    let declared = labels.first().map_or_else(
+        || Location::file(&to.manifest_path),
+        |label| label.location.clone(),
+    );
+    let team = to.owner().map_or_else(
+        || "the owners".to_owned(),
+        |owner| format!("team `{}`", owner.value),
+    );
     Diagnostic::new(RuleId::Visibility, evidence.location.clone(), message)
         .between(&from.id, &to.id)
+        .with_related(declared, format!("the visibility of `{}`", to.id))
         .with_note(format!("`{}` is visible to {granted}", to.id))
         .with_help(format!(
-            "remove this {}, or ask team `{}` to add `{}` to `visibility` in {}",
+            "remove this {}, or ask {team} to add `{}` to `visibility` in {}",
             evidence.kind.describe(),
-            to.owner().value,
             from.id.label(),
             to.manifest_path
         ))
+}
+
+fn undeclared_target(from: &Component, to: &ComponentId, evidence: &Evidence) -> Diagnostic {
+    Diagnostic::new(
+        RuleId::Visibility,
+        evidence.location.clone(),
+        format!("`{}` depends on `{to}`, a crate no manifest declares, so nothing grants it visibility", from.id),
+    )
+    .between(&from.id, to)
+    .with_help(format!("give `{to}` a library.yaml with an owner and a `visibility` (shared code lives under libs/), or remove this {}", evidence.kind.describe()))
 }

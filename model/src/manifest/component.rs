@@ -37,7 +37,8 @@ pub struct Slo {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServletManifest {
     pub name: Spanned<String>,
-    pub owner: Spanned<String>,
+    /// `None` when missing; the `owner` rule reports that.
+    pub owner: Option<Spanned<String>>,
     pub description: Option<String>,
     pub tier: Tier,
     /// Who may call this servlet's API. Empty means nobody.
@@ -52,7 +53,8 @@ pub struct ServletManifest {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LibraryManifest {
     pub name: Spanned<String>,
-    pub owner: Spanned<String>,
+    /// `None` when missing; the `owner` rule reports that.
+    pub owner: Option<Spanned<String>>,
     pub description: Option<String>,
     pub visibility: Vec<Spanned<Label>>,
 }
@@ -149,7 +151,7 @@ pub fn parse_library(path: &str, directory: &str, text: &str) -> Parsed<LibraryM
 
 struct Common {
     name: Spanned<String>,
-    owner: Spanned<String>,
+    owner: Option<Spanned<String>>,
     description: Option<String>,
     visibility: Vec<Spanned<Label>>,
 }
@@ -198,7 +200,7 @@ fn read_common(
         .unwrap_or_default();
     Some(Common {
         name: name?,
-        owner: owner?,
+        owner,
         description,
         visibility,
     })
@@ -237,12 +239,13 @@ fn read_slo(reader: &mut Reader<'_>, node: &Node) -> Option<Slo> {
     if let Some(availability) = &availability
         && !(availability.value > 0.0 && availability.value < 100.0)
     {
-        reader.error(
+        reader.error_with_help(
             availability.location.clone(),
             format!(
                 "`slo.availability` must be above 0 and below 100, found {}",
                 availability.value
             ),
+            "use a percentage such as `99.9`",
         );
     }
     let latency = fields.get("latency_p99_ms").and_then(|node| {

@@ -330,28 +330,34 @@ pub(super) fn read_scaling(reader: &mut Reader<'_>, node: &Node) -> ScalingOverr
     if let Some(min) = &min
         && min.value < 1
     {
-        reader.error(min.location.clone(), "`scaling.min` must be at least 1");
+        reader.error_with_help(
+            min.location.clone(),
+            "`scaling.min` must be at least 1",
+            "run at least one replica: `min: 1` or more",
+        );
     }
     if let (Some(min), Some(max)) = (&min, &max)
         && min.value > max.value
     {
-        reader.error(
+        reader.error_with_help(
             max.location.clone(),
             format!(
                 "`scaling.max` ({}) is below `scaling.min` ({})",
                 max.value, min.value
             ),
+            "raise `max` to at least `min`, or lower `min`",
         );
     }
     if let Some(headroom) = &headroom
         && !(0.0..1.0).contains(&headroom.value)
     {
-        reader.error(
+        reader.error_with_help(
             headroom.location.clone(),
             format!(
                 "`scaling.headroom` must be at least 0 and below 1, found {}",
                 headroom.value
             ),
+            "use a fraction such as `0.4`, the share of capacity kept free",
         );
     }
     ScalingOverride {

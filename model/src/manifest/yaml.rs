@@ -10,7 +10,7 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, Node};
 
 use crate::diagnostic::{Diagnostic, RuleId};
 use crate::location::{Location, Spanned};
-use crate::suggest;
+use crate::suggest::{self, quoted_list};
 
 /// Collects the diagnostics for one manifest file.
 pub struct Reader<'a> {
@@ -28,13 +28,18 @@ impl<'a> Reader<'a> {
 
     /// Parses `text` into its top-level mapping, reporting syntax errors.
     pub fn parse(&mut self, text: &str) -> Option<MarkedMappingNode> {
-        let options = LoaderOptions::default().error_on_duplicate_keys(true);
-        match marked_yaml::parse_yaml_with_options(0, text, options) {
+        let options = LoaderOptions::default()
+            .error_on_duplicate_keys(true)
+            .prevent_coercion(true);
+        // A byte-order mark is allowed in YAML and common from Windows editors.
+        match marked_yaml::parse_yaml_with_options(0, text.trim_start_matches('\u{feff}'), options)
+        {
             Ok(Node::Mapping(map)) => Some(map),
             Ok(_) => {
-                self.error(
+                self.error_with_help(
                     Location::file(self.path),
                     "the manifest must be a mapping of keys to values",
+                    "write the manifest as `key: value` lines, such as `name: home`",
                 );
                 None
             }
@@ -88,11 +93,6 @@ impl<'a> Reader<'a> {
         self.error_with_help(location, message, help);
     }
 
-    pub fn error(&mut self, location: Location, message: impl Into<String>) {
-        self.diagnostics
-            .push(Diagnostic::new(RuleId::Manifest, location, message));
-    }
-
     pub fn error_with_help(
         &mut self,
         location: Location,
@@ -114,8 +114,11 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A scalar's place, underlining its quotes too when it is quoted (quoted scalars are the
+    /// ones YAML may not coerce).
     pub fn scalar_location(&self, scalar: &MarkedScalarNode) -> Location {
-        self.location(scalar.span(), scalar.as_str().chars().count())
+        let quotes = if scalar.may_coerce() { 0 } else { 2 };
+        self.location(scalar.span(), scalar.as_str().chars().count() + quotes)
     }
 
     pub fn node_location(&self, node: &Node) -> Location {
@@ -154,9 +157,10 @@ impl<'a> Reader<'a> {
             )),
             other => {
                 let location = self.node_location(other);
-                self.error(
+                self.error_with_help(
                     location,
                     format!("{what} must be a string, found {}", kind_of(other)),
+                    "write one value here, not a list or a mapping",
                 );
                 None
             }
@@ -172,9 +176,10 @@ impl<'a> Reader<'a> {
                 .collect(),
             other => {
                 let location = self.node_location(other);
-                self.error(
+                self.error_with_help(
                     location,
                     format!("{what} must be a list, found {}", kind_of(other)),
+                    "write a list such as `[a, b]`, or one `- entry` per line",
                 );
                 Vec::new()
             }
@@ -186,9 +191,10 @@ impl<'a> Reader<'a> {
             Node::Mapping(map) => Some(map),
             other => {
                 let location = self.node_location(other);
-                self.error(
+                self.error_with_help(
                     location,
                     format!("{what} must be a mapping, found {}", kind_of(other)),
+                    "write a mapping such as `{ key: value }`, or indented `key: value` lines",
                 );
                 None
             }
@@ -206,9 +212,10 @@ impl<'a> Reader<'a> {
             Node::Scalar(scalar) if scalar.may_coerce() => scalar,
             other => {
                 let location = self.node_location(other);
-                self.error(
+                self.error_with_help(
                     location,
                     format!("{what} must be {expected}, found {}", kind_of(other)),
+                    format!("write {expected} here"),
                 );
                 return None;
             }
@@ -217,9 +224,10 @@ impl<'a> Reader<'a> {
         match scalar.as_str().parse::<T>() {
             Ok(value) => Some(Spanned::new(value, location)),
             Err(_) => {
-                self.error(
+                self.error_with_help(
                     location,
                     format!("{what} must be {expected}, found `{}`", scalar.as_str()),
+                    format!("write {expected} here"),
                 );
                 None
             }
@@ -273,16 +281,9 @@ impl<'n> Fields<'n> {
 
 fn kind_of(node: &Node) -> &'static str {
     match node {
+        Node::Scalar(scalar) if !scalar.may_coerce() => "a quoted string",
         Node::Scalar(_) => "a scalar",
         Node::Mapping(_) => "a mapping",
         Node::Sequence(_) => "a list",
     }
-}
-
-pub fn quoted_list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|item| format!("`{item}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
