@@ -461,3 +461,177 @@ fn the_example_routes() {
         .collect();
     insta::assert_snapshot!(table.join("\n"));
 }
+
+/// Crates that are not components cannot launder a dependency: a nested crate counts for the
+/// component holding it, a crate inside a library is that library, a crate no manifest
+/// declares grants nobody, a `[patch]` path replaces the registry crate, and code names a
+/// crate by its `[lib] name`.
+#[test]
+fn laundering() {
+    check("laundering", 1);
+}
+
+/// A symlink inside one component that leads into another brings that code in.
+#[test]
+fn a_symlink_into_another_component_is_a_dependency() {
+    let dir = fixture("visibility");
+    std::os::unix::fs::symlink(
+        "../../../libs/vault/src/lib.rs",
+        dir.path().join("servlets/web/src/vault_copy.rs"),
+    )
+    .unwrap();
+    let out = orrery(dir.path(), &["check", "servlets/web/src/vault_copy.rs"]);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!(out.stdout);
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn rules_and_paths(output: &support::Output) -> Vec<(String, String)> {
+    let report: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_owned(),
+                d["location"]["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Pre-commit sees what a manifest edit causes, and files whose names git would quote.
+#[test]
+fn changed_covers_manifest_edits_deletions_and_quoted_names() {
+    let dir = fixture("visibility");
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    assert_eq!(orrery(dir.path(), &["check", "--changed"]).code, 0);
+
+    // Narrowing a library's visibility breaks a servlet that did not change.
+    std::fs::write(
+        dir.path().join("libs/web_kit/library.yaml"),
+        "name: web_kit\nowner: web\nvisibility: [\"//libs/...\"]\n",
+    )
+    .unwrap();
+    let narrowed = orrery(dir.path(), &["check", "--changed", "--format", "json"]);
+    assert_eq!(narrowed.code, 1);
+    assert_eq!(
+        rules_and_paths(&narrowed),
+        [
+            ("visibility".into(), "servlets/web/Cargo.toml".into()),
+            ("visibility".into(), "servlets/web/src/lib.rs".into()),
+            ("visibility".into(), "servlets/webhooks/Cargo.toml".into()),
+            ("visibility".into(), "servlets/webhooks/src/lib.rs".into()),
+        ]
+    );
+    git(dir.path(), &["checkout", "-q", "--", "."]);
+
+    // Deleting a servlet's manifest is reported at the deleted file.
+    std::fs::remove_file(dir.path().join("servlets/web/servlet.yaml")).unwrap();
+    let deleted = orrery(dir.path(), &["check", "--changed", "--format", "json"]);
+    assert_eq!(
+        rules_and_paths(&deleted),
+        [(
+            "manifest".to_owned(),
+            "servlets/web/servlet.yaml".to_owned()
+        )]
+    );
+    git(dir.path(), &["checkout", "-q", "--", "."]);
+
+    // Untracked files with names git quotes.
+    for name in ["é x.rs", "q\"uote.rs", "new\nline.rs"] {
+        std::fs::write(
+            dir.path().join("servlets/web/src").join(name),
+            "pub fn f() { vault::secret(); }\n",
+        )
+        .unwrap();
+    }
+    let cargo = dir.path().join("servlets/web/Cargo.toml");
+    let text = std::fs::read_to_string(&cargo).unwrap();
+    std::fs::write(&cargo, text + "vault = { path = \"../../libs/vault\" }\n").unwrap();
+    git(dir.path(), &["add", "servlets/web/Cargo.toml"]);
+    git(dir.path(), &["commit", "-qm", "vault"]);
+    let quoted = orrery(dir.path(), &["check", "--changed", "--format", "json"]);
+    assert_eq!(
+        rules_and_paths(&quoted),
+        [
+            ("visibility".into(), "servlets/web/src/new\nline.rs".into()),
+            ("visibility".into(), "servlets/web/src/q\"uote.rs".into()),
+            ("visibility".into(), "servlets/web/src/é x.rs".into()),
+        ]
+    );
+}
+
+/// The baseline counts per file: one more violation of a recorded kind fails.
+#[test]
+fn the_baseline_fails_a_file_that_gains_a_recorded_kind_of_violation() {
+    let dir = fixture("visibility");
+    assert_eq!(orrery(dir.path(), &["check", "--write-todo"]).code, 0);
+    let lib = dir.path().join("servlets/webhooks/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(
+        &lib,
+        text + "pub fn again() -> &'static str { vault::secret() }\n",
+    )
+    .unwrap();
+    let out = orrery(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let notes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["notes"][1].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "orrery-todo.yaml allows 1 of these in this file, and there are now 2: the new ones must be fixed",
+            "orrery-todo.yaml allows 1 of these in this file, and there are now 2: the new ones must be fixed",
+        ]
+    );
+}
+
+/// Windows editors write a byte-order mark; YAML allows it.
+#[test]
+fn manifests_may_start_with_a_byte_order_mark() {
+    let dir = fixture("clean");
+    std::fs::write(
+        dir.path().join("orrery.yaml"),
+        "\u{feff}teams: [web]\r\ngroups:\r\n  web: [\"//servlets/...\"]\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("libs/ui/library.yaml"),
+        "\u{feff}name: ui\r\nowner: web\r\nvisibility: [\"//:web\"]\r\n",
+    )
+    .unwrap();
+    let out = orrery(dir.path(), &["check"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "orrery check: 2 components, no violations\n")
+    );
+}
