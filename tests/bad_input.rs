@@ -251,3 +251,17 @@ fn a_malformed_proto_is_an_input_error_with_its_position() {
     assert_eq!(out.code, 2);
     insta::assert_snapshot!(out.stdout);
 }
+
+#[test]
+fn a_malformed_orrery_yaml_says_which_checks_could_not_run() {
+    let dir = fixture("visibility");
+    std::fs::write(
+        dir.path().join("orrery.yaml"),
+        "teams: [web, platform\ngroups: {}\n",
+    )
+    .unwrap();
+    let out = orrery(dir.path(), &["check"]);
+    assert_no_panic(&out);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!(out.stdout);
+}

@@ -49,8 +49,15 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
         Some(config) => {
             let Parsed {
                 value,
-                diagnostics: found,
+                diagnostics: mut found,
             } = parse_config(&config.path, &config.text);
+            // Without orrery.yaml there are no teams or groups to check against.
+            if let (None, Some(first)) = (&value, found.first_mut()) {
+                first.notes.push(
+                    "orrery.yaml could not be read, so `owner` and `visibility` were not checked"
+                        .into(),
+                );
+            }
             repository.config = value;
             diagnostics.extend(found);
         }
