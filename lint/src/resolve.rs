@@ -131,11 +131,10 @@ pub fn build_graph(
                 push(to, RefKind::ExternCrate, &extern_crate.pos);
             }
         }
-        let directory = path.rsplit_once('/').map_or("", |(dir, _)| dir);
         for file in &refs.files {
-            if let Some(to) =
-                join(directory, &file.literal).and_then(|target| repository.component_of(&target))
-            {
+            let target = file_base(path, krate, file)
+                .and_then(|base| join(&base, file.literal.trim_start_matches('/')));
+            if let Some(to) = target.and_then(|target| repository.component_of(&target)) {
                 push(&to.id, file.kind, &file.pos);
             }
         }
@@ -238,6 +237,38 @@ fn patched(patch: &Dependency, renamed: bool) -> Option<(String, bool)> {
         Source::Path(path) => Some((join("", path)?, renamed)),
         _ => None,
     }
+}
+
+/// The directory a `#[path]` or `include!` literal is relative to, as rustc resolves it:
+/// `include!` from the file's directory; `#[path]` from there too, but inside inline modules
+/// from their names as directories, below a directory named after the file when the file is
+/// not a `mod.rs`-like module root; `concat!(env!("CARGO_MANIFEST_DIR"), ..)` from the crate.
+fn file_base(path: &str, krate: &str, file: &rust::FileRef) -> Option<String> {
+    if file.base == rust::FileBase::CrateRoot {
+        return Some(krate.to_owned());
+    }
+    let (directory, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let mut base = directory.to_owned();
+    if file.kind == RefKind::PathModule && !file.inline_modules.is_empty() {
+        let module_root = matches!(name, "lib.rs" | "main.rs" | "mod.rs" | "build.rs")
+            || matches!(
+                directory.rsplit('/').next(),
+                Some("bin" | "tests" | "examples" | "benches")
+            );
+        // The scanner marks with a leading "" the cases where rustc skips the file's stem.
+        if !module_root
+            && file
+                .inline_modules
+                .first()
+                .is_some_and(|first| !first.is_empty())
+        {
+            base = join(&base, name.trim_end_matches(".rs"))?;
+        }
+        for module in &file.inline_modules {
+            base = join(&base, module)?;
+        }
+    }
+    Some(base)
 }
 
 fn unterminated_problem(path: &str, unterminated: &rust::Unterminated) -> Diagnostic {

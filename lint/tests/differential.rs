@@ -4,7 +4,8 @@
 //!
 //! For every file syn accepts, the crate names each side finds must agree on
 //! the names that file's crate can actually reach: its declared dependencies
-//! plus the sysroot crates.
+//! plus the sysroot crates; and the file references (`#[path]` modules and
+//! includes) must agree exactly, positions included.
 
 mod oracle;
 
@@ -15,7 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use orrery_lint::extract::rust::scan;
+use oracle::FoundFile;
+use orrery_lint::extract::rust::{FileRefs, scan};
 use orrery_model::RefKind;
 
 const SYSROOT_CRATES: [&str; 5] = ["std", "core", "alloc", "proc_macro", "test"];
@@ -31,6 +33,8 @@ struct Mismatch {
     file: PathBuf,
     only_lexer: BTreeSet<String>,
     only_oracle: BTreeSet<String>,
+    files_only_lexer: Vec<FoundFile>,
+    files_only_oracle: Vec<FoundFile>,
 }
 
 #[derive(Default)]
@@ -39,6 +43,8 @@ struct Tally {
     bytes: usize,
     /// Known crate names found per file, summed: guards against comparing empty sets.
     names: usize,
+    /// File references found, summed.
+    file_refs: usize,
     unparsed: usize,
     mismatches: Vec<Mismatch>,
 }
@@ -51,11 +57,12 @@ fn lexer_agrees_with_syn_on_dependency_sources() {
     let elapsed = started.elapsed();
 
     println!(
-        "compared {} files ({:.1} MB, {} known crate names) in {:.1?}; \
+        "compared {} files ({:.1} MB, {} known crate names, {} file references) in {:.1?}; \
          skipped {} files that syn rejects",
         tally.files,
         tally.bytes as f64 / 1e6,
         tally.names,
+        tally.file_refs,
         elapsed,
         tally.unparsed,
     );
@@ -63,6 +70,10 @@ fn lexer_agrees_with_syn_on_dependency_sources() {
     assert!(
         tally.names > 0,
         "no known crate names were found in dependency sources"
+    );
+    assert!(
+        tally.file_refs > 0,
+        "no file references were found in dependency sources"
     );
     if !tally.mismatches.is_empty() {
         panic!("{}", describe(&tally.mismatches));
@@ -112,17 +123,44 @@ fn f() {}",
     "impl S { type a = u8; fn f() { struct b; b::x(); } } fn f() { a::x(); }",
     "trait T { type a; } fn f() { a::x(); }",
     r#"extern "C" { type a; } fn f() { a::x(); }"#,
+    // A leading `::` always names a crate.
+    "mod vault; struct v; fn f() { ::vault::x(); g(::v::y); vault::z(); }",
+    "mod vault {} use ::vault as v; use ::{vault::x}; fn f() -> ::vault::T { todo!() }",
+    "fn f() { struct vault; use ::vault::a; m! { ::vault::b(); use ::vault::c; vault::d(); } }",
+    // File references.
+    r#"#[path = "x.rs"] #[cfg(unix)] pub(crate) mod m; #[path = r"y.rs"] mod n {}"#,
+    r#"mod a { mod b { #[path = "x.rs"] mod m; } } mod c { fn f() { mod d { #[path = "y"] mod n; } } }"#,
+    r#"fn f() { mod a { #[path = "x.rs"] mod m; } #[path = "y.rs"] mod n; }"#,
+    r#"#[path = "d"] mod a { #[path = "x.rs"] mod m; mod b { #[path = "y.rs"] mod n; } }"#,
+    r#"mod a { #![path = "d"] #[path = "x.rs"] mod m; } #[path = "o"] mod b { #![path = "i"] }"#,
+    r#"#[cfg_attr(unix, allow(dead_code), path = "u.rs")] #[cfg_attr(windows, path = "w.rs")] mod m;"#,
+    r#"#[cfg_attr(all(unix, x = "y"), cfg_attr(test, path = "t.rs"),)] mod m;"#,
+    r#"#[cfg_attr(path = "p.rs", doc(path = "q.rs"))] mod m; #[cfg_attr(unix, path = "d")] mod a { #![cfg_attr(test, path = "e")] #[path = "x"] mod n; }"#,
+    r#"cfg_if! { if #[cfg(unix)] { #[path = "u.rs"] mod sys; mod a { #![path = "d"] #[path = "x.rs"] mod m; } } }"#,
+    r#"include!("a.rs"); const S: &str = include_str!("b.txt"); const B: &[u8] = std::include_bytes!(r"c.bin",);"#,
+    r#"include!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../libs/vault/src/lib.rs"));"#,
+    r#"const S: &str = include_str!(::core::concat!(core::env!("CARGO_MANIFEST_DIR", "m",), "/..", '/', "v", 2, true, 0x1_0u8, ".rs",));"#,
+    r#"include!(concat!(concat!(env!("CARGO_MANIFEST_DIR"), "/a"), "/b.rs")); include![concat!{"../x/", "y.rs"}];"#,
+    r#"include!(concat!(env!("OUT_DIR"), "/x.rs")); include!(concat!("a", env!("CARGO_MANIFEST_DIR"))); include!(concat!("a", 1.5));"#,
+    r#"#[doc = include_str!("README.md")] #[cfg_attr(docsrs, doc = include_str!("x.md"))] struct S; m! { include!(concat!("m", ".rs")); }"#,
 ];
 
 #[test]
 fn lexer_agrees_with_syn_on_tricky_snippets() {
     for src in TRICKY {
         let ast = syn::parse_file(src).unwrap_or_else(|e| panic!("{src}\n  is not Rust: {e}"));
-        let mut oracle: Vec<_> = oracle::crate_refs(&ast)
-            .into_iter()
+        let refs = oracle::refs(&ast);
+        let mut oracle: Vec<_> = (refs.crates.into_iter())
             .map(|f| (f.line, f.column, f.name, f.kind))
             .collect();
+        let mut oracle_files = refs.files;
+        oracle::sort_files(&mut oracle_files);
         let refs = scan(src);
+        assert_eq!(
+            lexer_files(&refs),
+            oracle_files,
+            "lexer (left) and oracle (right) disagree on file references in:\n{src}"
+        );
         let crates = refs.crates.into_iter().map(|c| (c.pos, c.name, c.kind));
         let externs =
             (refs.extern_crates.into_iter()).map(|e| (e.pos, e.name, RefKind::ExternCrate));
@@ -137,6 +175,22 @@ fn lexer_agrees_with_syn_on_tricky_snippets() {
             "lexer (left) and oracle (right) disagree on:\n{src}"
         );
     }
+}
+
+/// The lexer's file references in the oracle's form, sorted.
+fn lexer_files(refs: &FileRefs) -> Vec<FoundFile> {
+    let mut files: Vec<_> = (refs.files.iter())
+        .map(|f| FoundFile {
+            line: f.pos.line as usize,
+            column: f.pos.column as usize,
+            literal: f.literal.clone(),
+            kind: f.kind,
+            base: f.base,
+            inline_modules: f.inline_modules.clone(),
+        })
+        .collect();
+    oracle::sort_files(&mut files);
+    files
 }
 
 /// Every non-workspace package with a registry source, from `cargo metadata`.
@@ -226,6 +280,8 @@ enum Outcome {
         bytes: usize,
         lexer: BTreeSet<String>,
         oracle: BTreeSet<String>,
+        lexer_files: Vec<FoundFile>,
+        oracle_files: Vec<FoundFile>,
     },
 }
 
@@ -233,25 +289,29 @@ fn compare_file(file: &Path, known: &BTreeSet<String>) -> Outcome {
     let Ok(source) = std::fs::read_to_string(file) else {
         return Outcome::Unreadable;
     };
-    let oracle: Option<BTreeSet<String>> = syn::parse_file(&source).ok().map(|ast| {
-        oracle::crate_refs(&ast)
-            .into_iter()
-            .map(|f| f.name)
-            .collect()
+    let oracle = syn::parse_file(&source).ok().map(|ast| {
+        let refs = oracle::refs(&ast);
+        let names: BTreeSet<String> = refs.crates.into_iter().map(|f| f.name).collect();
+        let mut files = refs.files;
+        oracle::sort_files(&mut files);
+        (names, files)
     });
     // This file's spans are dead now: free proc-macro2's per-thread source map.
     proc_macro2::extra::invalidate_current_thread_spans();
-    let Some(oracle) = oracle else {
+    let Some((oracle, oracle_files)) = oracle else {
         return Outcome::Unparsed;
     };
 
     let refs = scan(&source);
+    let lexer_files = lexer_files(&refs);
     let lexer = refs.crates.into_iter().map(|c| c.name);
     let lexer = lexer.chain(refs.extern_crates.into_iter().map(|e| e.name));
     Outcome::Compared {
         bytes: source.len(),
         lexer: lexer.filter(|n| known.contains(n)).collect(),
         oracle: oracle.into_iter().filter(|n| known.contains(n)).collect(),
+        lexer_files,
+        oracle_files,
     }
 }
 
@@ -261,6 +321,8 @@ impl Tally {
             bytes,
             lexer,
             oracle,
+            lexer_files,
+            oracle_files,
         } = outcome
         else {
             self.unparsed += usize::from(matches!(outcome, Outcome::Unparsed));
@@ -269,11 +331,17 @@ impl Tally {
         self.files += 1;
         self.bytes += bytes;
         self.names += oracle.len();
-        if lexer != oracle {
+        self.file_refs += oracle_files.len();
+        if lexer != oracle || lexer_files != oracle_files {
+            let missing_from = |a: &[FoundFile], b: &[FoundFile]| -> Vec<FoundFile> {
+                a.iter().filter(|f| !b.contains(f)).cloned().collect()
+            };
             self.mismatches.push(Mismatch {
                 file: file.to_path_buf(),
                 only_lexer: lexer.difference(&oracle).cloned().collect(),
                 only_oracle: oracle.difference(&lexer).cloned().collect(),
+                files_only_lexer: missing_from(&lexer_files, &oracle_files),
+                files_only_oracle: missing_from(&oracle_files, &lexer_files),
             });
         }
     }
@@ -290,6 +358,12 @@ fn describe(mismatches: &[Mismatch]) -> String {
             m.only_lexer,
             m.only_oracle,
         );
+        if !(m.files_only_lexer.is_empty() && m.files_only_oracle.is_empty()) {
+            out += &format!(
+                "    files only in lexer:  {:?}\n    files only in oracle: {:?}\n",
+                m.files_only_lexer, m.files_only_oracle,
+            );
+        }
     }
     if sorted.len() > MAX_REPORTED {
         out += &format!("  ... and {} more\n", sorted.len() - MAX_REPORTED);

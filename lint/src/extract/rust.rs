@@ -11,7 +11,13 @@
 //! visible in the whole block and in nested blocks, up to the nearest module
 //! boundary (the file root or an inline `mod m { }`). Because declarations may
 //! follow their uses, candidates are resolved after the pass, by replaying the
-//! recorded scope events.
+//! recorded scope events. A path with a leading `::` (`::a::b`, `use ::a;`,
+//! `use ::{a::b};`) names a crate whatever is in scope, so nothing shadows it.
+//!
+//! Files are referenced by `#[path]` attributes (also inside `cfg_attr` lists),
+//! reported with the inline modules around them so that the caller can compute
+//! rustc's base directory, and by `include!`-like macros whose argument is a
+//! literal or a `concat!` of literals, optionally relative to the crate root.
 //!
 //! The scan is linear in the input and never panics, whatever the input.
 
@@ -63,12 +69,50 @@ pub struct ExternCrate {
     pub pos: Pos,
 }
 
-/// A file named by `#[path = "..."]` or `include!("...")` and its siblings.
+/// A file named by `#[path = "..."]` (also inside `#[cfg_attr(pred, path = "...")]`), or by
+/// `include!` and its siblings with a string literal or a `concat!` of literals, optionally
+/// led by `env!("CARGO_MANIFEST_DIR")`.
+///
+/// A `#[path]` on an inline module (`#[path = "d"] mod m { ... }`) is reported too: rustc
+/// treats it as the directory of the modules declared inside, so a plain `mod n;` in there
+/// loads `d/n.rs`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileRef {
+    /// The path as written: the literal's value, or the concatenation of the `concat!` pieces
+    /// (after the `env!` for [`FileBase::CrateRoot`], so usually starting with `/`).
     pub literal: String,
     pub kind: RefKind,
+    /// What `literal` is relative to.
+    pub base: FileBase,
+    /// For `PathModule`: the names of the inline modules enclosing the attribute, outermost first
+    /// (`mod a { mod b { #[path = "x"] mod m; } }` → ["a", "b"]); empty at file level and for includes.
+    ///
+    /// Each entry is one more directory below the previous, as rustc computes it:
+    /// - An inline module with its own `#[path = "d"]` (outer, the first one if several, else
+    ///   an inner `#![path = "d"]`) contributes `d` instead of its name; `d` may hold `/` and `..`.
+    /// - In a non-mod-rs file rustc first descends into the directory named after the file's
+    ///   stem, unless the outermost inline module has its own `#[path]` or is declared inside
+    ///   a block (a fn body, a `const` block, ...). Those two cases are marked by an empty first
+    ///   entry (`["", "a"]`): the directories start at the file's directory even in a
+    ///   non-mod-rs file. An empty entry is a no-op when joined as a path. (rustc treats a
+    ///   file that was itself loaded through `#[path]` like a mod-rs file.)
+    /// - Inline modules inside macro bodies (`cfg_if! { ... }`) count, as expanded in place;
+    ///   modules named by a macro variable (`mod $m { }`) do not, and blocks inside a macro
+    ///   body are not recognised as blocks.
+    /// - At most 32 entries and 1 KiB of names are kept, which keeps the output linear in the
+    ///   input; deeper inline modules are left out.
+    pub inline_modules: Vec<String>,
+    /// The literal, or the first literal piece of a `concat!` (after its `env!`).
     pub pos: Pos,
+}
+
+/// What a [`FileRef`]'s `literal` is relative to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileBase {
+    /// The directory of the file (after `inline_modules` for `#[path]`).
+    File,
+    /// The crate's manifest directory: `concat!(env!("CARGO_MANIFEST_DIR"), "...")`.
+    CrateRoot,
 }
 
 /// Every place `source` may reference an external crate or another file.
@@ -584,6 +628,8 @@ struct Frame<'a> {
     /// The frame that names declared directly in this one are added to.
     binds_into: Option<usize>,
     decls: Vec<&'a str>,
+    /// Inside a block since the nearest module boundary.
+    in_block: bool,
 }
 
 /// The scan's trace, replayed to resolve shadowing once all declarations are known.
@@ -605,18 +651,49 @@ struct Candidate<'a> {
 
 /// An open delimiter.
 struct Group {
+    /// The index of the opening token.
+    open: usize,
     close: Tok,
     /// The frame to return to when this group closes, if it opened one.
     opened_frame: Option<usize>,
+    /// Whether this group is an inline module's body, with an entry in `Walker::dirs`.
+    module_dir: bool,
     in_macro: bool,
 }
 
-/// A `#[path = "..."]` attribute waiting for its `mod`.
+/// The value of a `path = "..."` in an attribute.
 struct PathAttr {
     literal: String,
     tok: usize,
+}
+
+/// An inline module, as a directory for the `#[path]` modules declared inside it.
+struct ModDir {
+    /// The module's name, or the value of its own `#[path]`.
+    dir: String,
+    from_attr: bool,
+    /// Declared inside a block, where rustc does not descend into a file-stem directory.
+    in_block: bool,
+    /// The group depth just inside its braces.
     depth: usize,
 }
+
+/// A file reference, recorded at token `tok`.
+struct FileFound {
+    literal: String,
+    tok: usize,
+    kind: RefKind,
+    base: FileBase,
+    inline_modules: Vec<String>,
+}
+
+/// Limits on [`FileRef::inline_modules`], which is cloned into every `#[path]` report.
+const MAX_INLINE_MODULES: usize = 32;
+const MAX_INLINE_MODULE_BYTES: usize = 1024;
+/// `#[cfg_attr(a, cfg_attr(b, path = "x"))]` nests; deeper lists are not searched.
+const MAX_CFG_ATTR_DEPTH: usize = 16;
+/// `concat!(concat!(..), ..)` nests; deeper calls are not evaluated.
+const MAX_CONCAT_DEPTH: usize = 16;
 
 struct Walker<'a> {
     src: &'a str,
@@ -627,10 +704,18 @@ struct Walker<'a> {
     events: Vec<Event>,
     cands: Vec<Candidate<'a>>,
     externs: Vec<(usize, Option<&'a str>)>,
-    files: Vec<(String, usize, RefKind)>,
+    files: Vec<FileFound>,
     /// The scope of the next `{` at this group depth, set by `impl`, `trait`, `mod` and `extern`.
     pending: Option<(Scope, usize)>,
-    path_attr: Option<PathAttr>,
+    /// `#[path]` values waiting for their `mod`, from attributes at group depth `path_depth`.
+    path_attrs: Vec<PathAttr>,
+    path_depth: usize,
+    /// The enclosing inline modules, outermost first.
+    dirs: Vec<ModDir>,
+    /// The inline module whose `{` is at this token index.
+    pending_dir: Option<(usize, ModDir)>,
+    /// For each closed opening delimiter, the index of its closer (`u32::MAX` while open).
+    partners: Vec<u32>,
     /// Index of the delimiter that opens the next macro body.
     macro_open: usize,
 }
@@ -641,6 +726,7 @@ impl<'a> Walker<'a> {
             scope: Scope::Module,
             binds_into: Some(0),
             decls: Vec::new(),
+            in_block: false,
         };
         Walker {
             src,
@@ -653,7 +739,11 @@ impl<'a> Walker<'a> {
             externs: Vec::new(),
             files: Vec::new(),
             pending: None,
-            path_attr: None,
+            path_attrs: Vec::new(),
+            path_depth: 0,
+            dirs: Vec::new(),
+            pending_dir: None,
+            partners: vec![u32::MAX; toks.len()],
             macro_open: usize::MAX,
         }
     }
@@ -696,9 +786,9 @@ impl<'a> Walker<'a> {
     /// Processes token `i` and returns the index of the next unprocessed token.
     fn step(&mut self, i: usize) -> usize {
         let kind = self.toks[i].kind;
-        self.track_path_attr(i, kind);
+        let path_attrs = self.track_path_attrs(i, kind);
         match kind {
-            Tok::Ident => return self.ident(i),
+            Tok::Ident => return self.ident(i, path_attrs),
             Tok::RawIdent => {
                 self.macro_call(i);
                 self.path_start(i);
@@ -714,7 +804,8 @@ impl<'a> Walker<'a> {
         i + 1
     }
 
-    fn ident(&mut self, i: usize) -> usize {
+    /// An identifier or keyword; `path_attrs` are the `#[path]` values just before it.
+    fn ident(&mut self, i: usize, path_attrs: Vec<PathAttr>) -> usize {
         let text = self.text(i);
         match text {
             "use" => {
@@ -723,12 +814,7 @@ impl<'a> Walker<'a> {
                 }
             }
             "extern" => return self.extern_item(i),
-            "mod" => {
-                self.declare_name_at(i + 1);
-                if self.kind(i + 2) == Some(Tok::OpenBrace) {
-                    self.expect_brace(Scope::Module);
-                }
-            }
+            "mod" => self.mod_item(i, path_attrs),
             "struct" | "enum" | "type" | "union" => self.declare_name_at(i + 1),
             "trait" => {
                 self.declare_name_at(i + 1);
@@ -784,6 +870,7 @@ impl<'a> Walker<'a> {
     }
 
     /// `::a` names crate `a` unless the `::` continues a path (`x::`, `<T>::`).
+    /// Since Rust 2018 a leading `::` only ever names a crate, so no local name shadows it.
     fn leading_sep(&mut self, i: usize) {
         if let Some(prev) = i.checked_sub(1)
             && self.continues_path(prev)
@@ -791,7 +878,7 @@ impl<'a> Walker<'a> {
             return;
         }
         if self.crate_name(i + 1).is_some() {
-            self.candidate(i + 1, RefKind::Path, 0);
+            self.candidate(i + 1, RefKind::Path, u32::MAX);
         }
     }
 
@@ -829,19 +916,134 @@ impl<'a> Walker<'a> {
             return;
         }
         self.macro_open = i + 2;
-        if matches!(self.text(i), "include" | "include_str" | "include_bytes") {
-            self.include(i + 3);
+        if matches!(
+            self.crate_name(i),
+            Some("include" | "include_str" | "include_bytes")
+        ) {
+            self.include(i + 2);
         }
     }
 
-    /// `include!("file")`, with an optional trailing comma; other arguments
-    /// (`concat!(...)`) are ignored.
-    fn include(&mut self, lit: usize) {
-        let close = lit + 1 + usize::from(self.kind(lit + 1) == Some(Tok::Comma));
-        if self.kind(close).is_some_and(Tok::is_close)
-            && let Some(value) = self.str_value(lit)
+    /// `include!(file)` with its delimiter at `open`, where `file` is a string literal or a
+    /// `concat!` of literals, optionally led by `env!("CARGO_MANIFEST_DIR")`. Anything else
+    /// (`env!("OUT_DIR")`, other macros) names a generated file and is ignored.
+    fn include(&mut self, open: usize) {
+        let mut value = Concat::default();
+        let Some(end) = self.include_arg(open + 1, &mut value) else {
+            return;
+        };
+        let close = end + usize::from(self.kind(end) == Some(Tok::Comma));
+        if self.kind(close) == self.kind(open).and_then(Tok::closer)
+            && let Some(first) = value.first
         {
-            self.files.push((value, lit, RefKind::Include));
+            let base = match value.crate_root {
+                true => FileBase::CrateRoot,
+                false => FileBase::File,
+            };
+            self.files.push(FileFound {
+                literal: value.text,
+                tok: first,
+                kind: RefKind::Include,
+                base,
+                inline_modules: Vec::new(),
+            });
+        }
+    }
+
+    /// The single argument of `include!`; returns the index after it.
+    fn include_arg(&self, i: usize, out: &mut Concat) -> Option<usize> {
+        if let Some(text) = self.str_value(i) {
+            out.push(&text, i);
+            return Some(i + 1);
+        }
+        match self.macro_name(i)? {
+            ("concat", open) => self.concat_args(open, 0, out),
+            _ => None,
+        }
+    }
+
+    /// A macro call's name and the index of its opening delimiter, for a call written with an
+    /// optional path (`concat!`, `std::concat!`, `::core::concat!`).
+    fn macro_name(&self, mut i: usize) -> Option<(&'a str, usize)> {
+        i += usize::from(self.kind(i) == Some(Tok::PathSep));
+        while self.crate_name(i).is_some() && self.kind(i + 1) == Some(Tok::PathSep) {
+            i += 2;
+        }
+        let name = self.crate_name(i)?;
+        let opens = self.kind(i + 2).and_then(Tok::closer).is_some();
+        (self.kind(i + 1) == Some(Tok::Bang) && opens).then_some((name, i + 2))
+    }
+
+    /// The arguments of a `concat!` whose delimiter is at `open`, appended to `out`; returns
+    /// the index after its closer. None for anything but literals, nested `concat!` and a
+    /// leading `env!("CARGO_MANIFEST_DIR")`.
+    fn concat_args(&self, open: usize, depth: usize, out: &mut Concat) -> Option<usize> {
+        let close = self.kind(open)?.closer()?;
+        if depth > MAX_CONCAT_DEPTH {
+            return None;
+        }
+        let mut i = open + 1;
+        loop {
+            if self.kind(i)? == close {
+                return Some(i + 1);
+            }
+            i = self.concat_piece(i, depth, out)?;
+            match self.kind(i)? {
+                Tok::Comma => i += 1,
+                kind if kind == close => {}
+                _ => return None,
+            }
+        }
+    }
+
+    fn concat_piece(&self, i: usize, depth: usize, out: &mut Concat) -> Option<usize> {
+        if let Some(text) = self.literal_text(i) {
+            out.push(&text, i);
+            return Some(i + 1);
+        }
+        match self.macro_name(i)? {
+            ("concat", open) => self.concat_args(open, depth + 1, out),
+            ("env", open) if out.is_empty() => {
+                let end = self.manifest_dir_env(open)?;
+                out.crate_root = true;
+                Some(end)
+            }
+            _ => None,
+        }
+    }
+
+    /// `env!("CARGO_MANIFEST_DIR")` (with an optional message) with its delimiter at `open`:
+    /// the index after its closer.
+    fn manifest_dir_env(&self, open: usize) -> Option<usize> {
+        let close = self.kind(open)?.closer()?;
+        if self.str_value(open + 1)? != "CARGO_MANIFEST_DIR" {
+            return None;
+        }
+        let mut i = open + 2;
+        if self.kind(i) == Some(Tok::Comma) && self.str_value(i + 1).is_some() {
+            i += 2;
+        }
+        i += usize::from(self.kind(i) == Some(Tok::Comma));
+        (self.kind(i) == Some(close)).then_some(i + 1)
+    }
+
+    /// What `concat!` makes of the literal at `i`: strings, chars, integers and `bool`s.
+    fn literal_text(&self, i: usize) -> Option<String> {
+        if let Some(text) = self.str_value(i) {
+            return Some(text);
+        }
+        let text = self.text(i);
+        match self.kind(i)? {
+            Tok::Ident if matches!(text, "true" | "false") => Some(text.to_owned()),
+            Tok::Literal if text.starts_with('\'') => {
+                let body = text.strip_prefix('\'')?.strip_suffix('\'')?;
+                let value = unescape(body)?;
+                let mut chars = value.chars();
+                let c = chars.next()?;
+                chars.next().is_none().then(|| c.to_string())
+            }
+            Tok::Literal if text.starts_with(|c: char| c.is_ascii_digit()) => int_value(text),
+            _ => None,
         }
     }
 
@@ -855,24 +1057,39 @@ impl<'a> Walker<'a> {
             opened_frame = Some(self.frame);
             self.enter_frame(scope);
         }
+        let module_dir = match self.pending_dir.take_if(|(brace, _)| *brace == i) {
+            Some((_, dir)) => {
+                self.dirs.push(ModDir {
+                    depth: depth + 1,
+                    ..dir
+                });
+                true
+            }
+            None => false,
+        };
         self.groups.push(Group {
+            open: i,
             close: kind.closer().unwrap_or(Tok::Other),
             opened_frame,
+            module_dir,
             in_macro,
         });
     }
 
     fn enter_frame(&mut self, scope: Scope) {
         let id = self.frames.len();
-        let binds_into = match scope {
-            Scope::Module | Scope::Block => Some(id),
-            Scope::Assoc => None,
-            Scope::Foreign => self.frames[self.frame].binds_into,
+        let outer = &self.frames[self.frame];
+        let (binds_into, in_block) = match scope {
+            Scope::Module => (Some(id), false),
+            Scope::Block => (Some(id), true),
+            Scope::Assoc => (None, outer.in_block),
+            Scope::Foreign => (outer.binds_into, outer.in_block),
         };
         self.frames.push(Frame {
             scope,
             binds_into,
             decls: Vec::new(),
+            in_block,
         });
         self.events.push(Event::Enter(id));
         self.frame = id;
@@ -883,51 +1100,139 @@ impl<'a> Walker<'a> {
         if self.groups.last().is_none_or(|g| g.close != kind) {
             return;
         }
-        if let Some(group) = self.groups.pop()
-            && let Some(outer) = group.opened_frame
-        {
+        let Some(group) = self.groups.pop() else {
+            return;
+        };
+        if let Some(partner) = self.partners.get_mut(group.open) {
+            *partner = u32::try_from(i).unwrap_or(u32::MAX);
+        }
+        if let Some(outer) = group.opened_frame {
             self.events.push(Event::Exit(self.frame));
             self.frame = outer;
+        }
+        if group.module_dir {
+            self.dirs.pop();
         }
         if self.pending.is_some_and(|(_, d)| d > self.groups.len()) {
             self.pending = None;
         }
         if kind == Tok::CloseBracket {
-            self.path_attribute(i);
+            self.attribute(group.open, i);
         }
     }
 
-    /// `#[path = "file.rs"]`, matched backwards from its `]`.
-    fn path_attribute(&mut self, close: usize) {
-        let Some(start) = close.checked_sub(5) else {
-            return;
+    /// The closer of the (closed) delimiter at `open`.
+    fn partner(&self, open: usize) -> Option<usize> {
+        let close = *self.partners.get(open)?;
+        (close != u32::MAX).then_some(close as usize)
+    }
+
+    /// `#[...]` or `#![...]` with its brackets at `open` and `close`: records the values of its
+    /// `path = "..."`, directly or in `cfg_attr` lists.
+    fn attribute(&mut self, open: usize, close: usize) {
+        let before = |k: usize| open.checked_sub(k).and_then(|t| self.kind(t));
+        let inner = match (before(1), before(2)) {
+            (Some(Tok::Pound), _) => false,
+            (Some(Tok::Bang), Some(Tok::Pound)) => true,
+            _ => return,
         };
-        let shape = [Tok::Pound, Tok::OpenBracket, Tok::Ident, Tok::Eq];
-        let matches = (0..4).all(|k| self.kind(start + k) == Some(shape[k]));
-        if matches
-            && self.text(start + 2) == "path"
-            && let Some(literal) = self.str_value(close - 1)
+        let mut found = Vec::new();
+        self.meta_paths(open + 1, close, 0, &mut found);
+        if found.is_empty() {
+            return;
+        }
+        let depth = self.groups.len();
+        if inner {
+            self.inner_path_attrs(found, depth);
+        } else {
+            if self.path_depth != depth {
+                self.path_attrs.clear();
+                self.path_depth = depth;
+            }
+            self.path_attrs.extend(found);
+        }
+    }
+
+    /// The `path = "..."` values of the meta item at tokens `start..end`: the item itself, or
+    /// the attributes of a `cfg_attr(predicate, attr, ...)`, recursively. Nested delimiters
+    /// are skipped through `partners`, so each list's tokens are read once.
+    fn meta_paths(&self, start: usize, end: usize, depth: usize, out: &mut Vec<PathAttr>) {
+        if end == start + 3
+            && self.crate_name(start) == Some("path")
+            && self.kind(start + 1) == Some(Tok::Eq)
+            && let Some(literal) = self.str_value(start + 2)
         {
-            let (tok, depth) = (close - 1, self.groups.len());
-            self.path_attr = Some(PathAttr {
+            out.push(PathAttr {
                 literal,
-                tok,
-                depth,
+                tok: start + 2,
             });
+            return;
+        }
+        let list = start + 1;
+        let is_cfg_attr = self.crate_name(start) == Some("cfg_attr")
+            && self.kind(list) == Some(Tok::OpenParen)
+            && self.partner(list) == Some(end.wrapping_sub(1));
+        if !is_cfg_attr || depth >= MAX_CFG_ATTR_DEPTH {
+            return;
+        }
+        let list_end = end - 1;
+        // The first element is the predicate; the attributes follow.
+        let (mut element, mut index, mut i) = (list + 1, 0, list + 1);
+        while i < list_end {
+            match self.kind(i) {
+                Some(Tok::Comma) => {
+                    if index > 0 {
+                        self.meta_paths(element, i, depth + 1, out);
+                    }
+                    index += 1;
+                    i += 1;
+                    element = i;
+                }
+                Some(kind) if kind.closer().is_some() => match self.partner(i) {
+                    Some(close) if close < list_end => i = close + 1,
+                    _ => return,
+                },
+                _ => i += 1,
+            }
+        }
+        if index > 0 && element < list_end {
+            self.meta_paths(element, list_end, depth + 1, out);
         }
     }
 
-    /// Keeps a `#[path]` attribute alive across further attributes and `pub(..)`
-    /// until its `mod`; anything else at its depth drops it.
-    fn track_path_attr(&mut self, i: usize, kind: Tok) {
-        let Some(attr) = &self.path_attr else {
+    /// `#![path = "d"]` directly inside an inline module: rustc merges inner attributes into
+    /// the module's own, so it names the module's directory unless an outer one did.
+    fn inner_path_attrs(&mut self, found: Vec<PathAttr>, depth: usize) {
+        let Some(innermost) = self.dirs.len().checked_sub(1) else {
             return;
         };
-        let depth = self.groups.len() - usize::from(kind.is_close() && !self.groups.is_empty());
-        if depth > attr.depth {
+        if self.dirs[innermost].depth != depth {
             return;
         }
-        let keep = depth == attr.depth
+        let enclosing = self.inline_modules(innermost);
+        let dir = &mut self.dirs[innermost];
+        if !dir.from_attr
+            && let Some(first) = found.first()
+        {
+            dir.dir = first.literal.clone();
+            dir.from_attr = true;
+        }
+        for attr in found {
+            self.path_module(attr, enclosing.clone());
+        }
+    }
+
+    /// Keeps `#[path]` values alive across further attributes and `pub(..)` until their
+    /// `mod`, and returns them there; anything else at their depth drops them.
+    fn track_path_attrs(&mut self, i: usize, kind: Tok) -> Vec<PathAttr> {
+        if self.path_attrs.is_empty() {
+            return Vec::new();
+        }
+        let depth = self.groups.len() - usize::from(kind.is_close() && !self.groups.is_empty());
+        if depth > self.path_depth {
+            return Vec::new();
+        }
+        let keep = depth == self.path_depth
             && match kind {
                 Tok::Pound | Tok::OpenBracket | Tok::CloseBracket => true,
                 Tok::OpenParen | Tok::CloseParen => true,
@@ -935,15 +1240,70 @@ impl<'a> Walker<'a> {
                 _ => false,
             };
         if keep {
+            return Vec::new();
+        }
+        let attrs = std::mem::take(&mut self.path_attrs);
+        if depth == self.path_depth && self.is_word(i, "mod") {
+            attrs
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// `mod name;` or `mod name { ... }` at token `i`, after the `#[path]` values `path_attrs`.
+    fn mod_item(&mut self, i: usize, path_attrs: Vec<PathAttr>) {
+        self.declare_name_at(i + 1);
+        let own_dir = path_attrs.first().map(|attr| attr.literal.clone());
+        if !path_attrs.is_empty() {
+            let enclosing = self.inline_modules(self.dirs.len());
+            for attr in path_attrs {
+                self.path_module(attr, enclosing.clone());
+            }
+        }
+        if self.kind(i + 2) != Some(Tok::OpenBrace) {
             return;
         }
-        if let Some(attr) = self.path_attr.take()
-            && depth == attr.depth
-            && self.is_word(i, "mod")
-        {
-            self.files
-                .push((attr.literal, attr.tok, RefKind::PathModule));
+        self.expect_brace(Scope::Module);
+        if let Some(name) = self.crate_name(i + 1) {
+            let from_attr = own_dir.is_some();
+            let dir = own_dir.unwrap_or_else(|| name.to_owned());
+            let in_block = self.frames[self.frame].in_block;
+            let dir = ModDir {
+                dir,
+                from_attr,
+                in_block,
+                depth: 0,
+            };
+            self.pending_dir = Some((i + 2, dir));
         }
+    }
+
+    fn path_module(&mut self, attr: PathAttr, inline_modules: Vec<String>) {
+        self.files.push(FileFound {
+            literal: attr.literal,
+            tok: attr.tok,
+            kind: RefKind::PathModule,
+            base: FileBase::File,
+            inline_modules,
+        });
+    }
+
+    /// [`FileRef::inline_modules`] for the first `n` entries of `dirs`.
+    fn inline_modules(&self, n: usize) -> Vec<String> {
+        let dirs = self.dirs.get(..n).unwrap_or_default();
+        let mut out = Vec::new();
+        if dirs.first().is_some_and(|d| d.in_block || d.from_attr) {
+            out.push(String::new());
+        }
+        let mut bytes = 0;
+        for dir in dirs {
+            bytes += dir.dir.len();
+            if out.len() >= MAX_INLINE_MODULES || bytes > MAX_INLINE_MODULE_BYTES {
+                break;
+            }
+            out.push(dir.dir.clone());
+        }
+        out
     }
 
     fn candidate(&mut self, tok: usize, kind: RefKind, ignored_decls: u32) {
@@ -1068,6 +1428,48 @@ fn unescape(body: &str) -> Option<String> {
     Some(out)
 }
 
+/// The value of an integer literal as `concat!` prints it: in decimal, without suffix.
+fn int_value(text: &str) -> Option<String> {
+    const SUFFIXES: [&str; 12] = [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+    ];
+    let (radix, digits) = match text.get(..2) {
+        Some("0x") => (16, &text[2..]),
+        Some("0o") => (8, &text[2..]),
+        Some("0b") => (2, &text[2..]),
+        _ => (10, text),
+    };
+    let digits = SUFFIXES
+        .iter()
+        .find_map(|suffix| digits.strip_suffix(suffix))
+        .unwrap_or(digits);
+    let digits = digits.replace('_', "");
+    u128::from_str_radix(&digits, radix)
+        .ok()
+        .map(|n| n.to_string())
+}
+
+/// The value of an `include!` argument, built piece by piece.
+#[derive(Default)]
+struct Concat {
+    text: String,
+    /// The token of the first literal piece.
+    first: Option<usize>,
+    /// Led by `env!("CARGO_MANIFEST_DIR")`.
+    crate_root: bool,
+}
+
+impl Concat {
+    fn is_empty(&self) -> bool {
+        self.first.is_none() && !self.crate_root
+    }
+
+    fn push(&mut self, text: &str, tok: usize) {
+        self.text.push_str(text);
+        self.first.get_or_insert(tok);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // `use` trees
 // ---------------------------------------------------------------------------
@@ -1080,6 +1482,8 @@ const MAX_USE_DEPTH: usize = 64;
 struct Prefix<'a> {
     /// Segments here are roots: `use a`, `use {a, b}`, `use ::{a}`.
     at_root: bool,
+    /// Under a leading `::`: roots here are crates whatever is in scope.
+    global: bool,
     root: Option<&'a str>,
     len: usize,
     last: Option<&'a str>,
@@ -1087,6 +1491,7 @@ struct Prefix<'a> {
 
 const ROOT_PREFIX: Prefix<'static> = Prefix {
     at_root: true,
+    global: false,
     root: None,
     len: 0,
     last: None,
@@ -1094,7 +1499,8 @@ const ROOT_PREFIX: Prefix<'static> = Prefix {
 
 #[derive(Default)]
 struct UseTree<'a> {
-    roots: Vec<usize>,
+    /// Root segments, and whether a leading `::` makes them immune to shadowing.
+    roots: Vec<(usize, bool)>,
     binds: Vec<&'a str>,
 }
 
@@ -1113,9 +1519,14 @@ impl<'a> Walker<'a> {
                 *own.entry(name).or_default() += 1;
             }
         }
-        for tok in tree.roots {
+        for (tok, global) in tree.roots {
             let own = self.crate_name(tok).and_then(|name| own.get(name));
-            self.candidate(tok, RefKind::Use, own.copied().unwrap_or(0));
+            let ignored = if global {
+                u32::MAX
+            } else {
+                own.copied().unwrap_or(0)
+            };
+            self.candidate(tok, RefKind::Use, ignored);
         }
         for name in tree.binds {
             self.declare(name);
@@ -1133,7 +1544,12 @@ impl<'a> Walker<'a> {
         if depth > MAX_USE_DEPTH {
             return None;
         }
-        let i = i + usize::from(self.kind(i) == Some(Tok::PathSep));
+        let leading_sep = self.kind(i) == Some(Tok::PathSep);
+        let prefix = Prefix {
+            global: prefix.global || (leading_sep && prefix.at_root),
+            ..prefix
+        };
+        let i = i + usize::from(leading_sep);
         match self.kind(i)? {
             Tok::Star => Some(i + 1),
             Tok::OpenBrace => self.use_group(i + 1, prefix, depth, out),
@@ -1179,10 +1595,11 @@ impl<'a> Walker<'a> {
             None => return None,
         };
         if prefix.at_root && crate_name.is_some() && !metavar {
-            out.roots.push(at);
+            out.roots.push((at, prefix.global));
         }
         let here = Prefix {
             at_root: false,
+            global: prefix.global,
             root: prefix.root.or(Some(name)),
             len: prefix.len + 1,
             last: Some(name),
@@ -1254,7 +1671,7 @@ impl Walker<'_> {
     fn finish(mut self, src: &[u8]) -> FileRefs {
         let keep = self.unshadowed();
         // A `#[path]` file is recorded at its `mod`, after includes in between.
-        self.files.sort_by_key(|(_, tok, _)| *tok);
+        self.files.sort_by_key(|file| file.tok);
         let mut at = Cursor::new(src);
         let crates = (self.cands.iter().zip(keep))
             .filter(|(_, keep)| *keep)
@@ -1273,11 +1690,13 @@ impl Walker<'_> {
             })
             .collect();
         let mut at = Cursor::new(src);
-        let files = (self.files.iter())
-            .map(|(literal, tok, kind)| FileRef {
-                literal: literal.clone(),
-                kind: *kind,
-                pos: at.pos(self.toks[*tok].span()),
+        let files = (self.files.into_iter())
+            .map(|file| FileRef {
+                literal: file.literal,
+                kind: file.kind,
+                base: file.base,
+                inline_modules: file.inline_modules,
+                pos: at.pos(self.toks[file.tok].span()),
             })
             .collect();
         FileRefs {
@@ -1368,10 +1787,17 @@ mod tests {
                 .unwrap_or_default();
             (&e.pos, format!("extern-crate {}{alias}", e.name))
         });
-        let files = refs
-            .files
-            .iter()
-            .map(|f| (&f.pos, format!("{} {}", f.kind, f.literal)));
+        let files = refs.files.iter().map(|f| {
+            let base = match f.base {
+                FileBase::File => "",
+                FileBase::CrateRoot => "$CARGO_MANIFEST_DIR",
+            };
+            let inline = match f.inline_modules.is_empty() {
+                true => String::new(),
+                false => format!(" in {}", f.inline_modules.join("/")),
+            };
+            (&f.pos, format!("{} {base}{}{inline}", f.kind, f.literal))
+        });
         let mut all: Vec<_> = crates.chain(externs).chain(files).collect();
         all.sort_by_key(|(pos, _)| (pos.line, pos.column));
         let all: Vec<String> = all
@@ -1571,6 +1997,173 @@ mod tests {
         check(r#"include_str!("a\\b.txt");"#, r"include a\b.txt 1:14");
     }
 
+    #[test]
+    fn path_modules_report_enclosing_inline_modules() {
+        check(
+            r#"mod a { mod b { #[path = "x.rs"] mod m; } }"#,
+            "path-module x.rs in a/b 1:26",
+        );
+        check(
+            r#"#[path = "x.rs"] mod m; mod a { mod b {} #[path = "y.rs"] mod n; }"#,
+            "path-module x.rs 1:10, path-module y.rs in a 1:51",
+        );
+        check(
+            r#"mod a { fn f() { mod b { #[path = "x.rs"] mod m; } } }"#,
+            "path-module x.rs in a/b 1:35",
+        );
+        check(
+            r#"mod r#type { #[path = "x.rs"] mod m; }"#,
+            "path-module x.rs in type 1:23",
+        );
+        check(
+            r#"cfg_if! { if #[cfg(unix)] { mod a { #[path = "x.rs"] mod m; } } }"#,
+            "path-module x.rs in a 1:46",
+        );
+        check(
+            r#"m! { mod $a { #[path = "x.rs"] mod m; } }"#,
+            "path-module x.rs 1:24",
+        );
+    }
+
+    #[test]
+    fn inline_modules_without_a_stem_directory_start_with_an_empty_entry() {
+        // In a block, rustc does not descend into a non-mod-rs file's stem directory.
+        check(
+            r#"fn f() { mod a { #[path = "x.rs"] mod m; } }"#,
+            "path-module x.rs in /a 1:27",
+        );
+        check(
+            r#"impl S { fn f() { mod a { mod b { #[path = "x.rs"] mod m; } } } }"#,
+            "path-module x.rs in /a/b 1:44",
+        );
+        check(
+            r#"fn f() { #[path = "x.rs"] mod m; }"#,
+            "path-module x.rs 1:19",
+        );
+        // Nor under an inline module with its own `#[path]`, which names its directory.
+        check(
+            r#"#[path = "d"] mod a { #[path = "x.rs"] mod m; }"#,
+            "path-module d 1:10, path-module x.rs in /d 1:32",
+        );
+        check(
+            r#"mod a { #[path = "../d"] mod b { mod c { #[path = "x.rs"] mod m; } } }"#,
+            "path-module ../d in a 1:18, path-module x.rs in a/../d/c 1:51",
+        );
+        // An inner `#![path]` names the directory unless an outer one did.
+        check(
+            r#"mod a { #![path = "d"] #[path = "x.rs"] mod m; }"#,
+            "path-module d 1:19, path-module x.rs in /d 1:33",
+        );
+        check(
+            r#"#[path = "o"] mod a { #![path = "i"] #[path = "x.rs"] mod m; }"#,
+            "path-module o 1:10, path-module i 1:33, path-module x.rs in /o 1:47",
+        );
+        check(r#"fn f() { #![path = "d"] } #![path = "e"]"#, "");
+    }
+
+    #[test]
+    fn inline_modules_are_bounded() {
+        let deep = "mod a { ".repeat(40) + r#"#[path = "x.rs"] mod m;"# + &" }".repeat(40);
+        let refs = scan(&deep);
+        assert_eq!(refs.files[0].inline_modules, vec!["a"; MAX_INLINE_MODULES]);
+        let long = "b".repeat(MAX_INLINE_MODULE_BYTES);
+        let src = format!(r#"mod a {{ mod {long} {{ mod c {{ #[path = "x.rs"] mod m; }} }} }}"#);
+        assert_eq!(scan(&src).files[0].inline_modules, vec!["a"]);
+    }
+
+    #[test]
+    fn cfg_attr_paths() {
+        check(
+            r#"#[cfg_attr(unix, path = "u.rs")] mod m;"#,
+            "path-module u.rs 1:25",
+        );
+        check(
+            r#"#[cfg_attr(unix, allow(dead_code), path = "u.rs",)] pub mod m;"#,
+            "path-module u.rs 1:43",
+        );
+        check(
+            r#"#[cfg_attr(unix, path = "u.rs")] #[cfg_attr(windows, path = "w.rs")] mod m;"#,
+            "path-module u.rs 1:25, path-module w.rs 1:61",
+        );
+        check(
+            r#"#[cfg_attr(all(unix, x = "y"), cfg_attr(test, path = "t.rs"))] mod m;"#,
+            "path-module t.rs 1:54",
+        );
+        check(
+            r#"#[cfg_attr(unix, path = "d")] mod a { #[path = "x.rs"] mod m; }"#,
+            "path-module d 1:25, path-module x.rs in /d 1:48",
+        );
+        check(
+            r#"mod a { #![cfg_attr(unix, path = "d")] #[path = "x.rs"] mod m; }"#,
+            "path-module d 1:34, path-module x.rs in /d 1:49",
+        );
+    }
+
+    #[test]
+    fn cfg_attr_look_alikes() {
+        check(r#"#[cfg_attr(path = "p.rs", allow(x))] mod m;"#, "");
+        check(r#"#[cfg_attr(unix, doc(path = "p.rs"))] mod m;"#, "");
+        check(r#"#[cfg_attr(unix, path = "p.rs")] fn f() {}"#, "");
+        check(r#"#[cfg_attr(unix, path = "p.rs", x)] struct S;"#, "");
+        check(r#"#[cfg_attr(unix, path = "p.rs" x)] mod m;"#, "");
+        check(r#"#[cfg_attr(unix)] #[allow(path = "p.rs")] mod m;"#, "");
+    }
+
+    #[test]
+    fn includes_relative_to_the_crate_root() {
+        check(
+            r#"include!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../libs/vault/src/lib.rs"));"#,
+            "include $CARGO_MANIFEST_DIR/../../libs/vault/src/lib.rs 1:46",
+        );
+        check(
+            r#"const S: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../..", "/v.rs",));"#,
+            "include $CARGO_MANIFEST_DIR/../../v.rs 1:66",
+        );
+        check(
+            r#"static B: &[u8] = ::core::include_bytes!(std::concat![core::env!("CARGO_MANIFEST_DIR", "msg",), r"/a"]);"#,
+            "path core 1:21, macro-body std 1:42, macro-body core 1:55, include $CARGO_MANIFEST_DIR/a 1:97",
+        );
+        check(
+            r#"include!(concat!(concat!(env!("CARGO_MANIFEST_DIR"), "/a"), '/', "v", 2, true, 0x1_0u8, ".rs"));"#,
+            "include $CARGO_MANIFEST_DIR/a/v2true16.rs 1:54",
+        );
+        let refs = scan(r#"include!(concat!(env!("CARGO_MANIFEST_DIR"), "/x.rs"));"#);
+        assert_eq!(refs.files[0].base, FileBase::CrateRoot);
+        assert_eq!(refs.files[0].literal, "/x.rs");
+        assert_eq!(refs.files[0].pos.len, 7);
+    }
+
+    #[test]
+    fn includes_of_concatenated_literals() {
+        check(
+            r#"include!(concat!("../../libs/", "vault/src/lib.rs"));"#,
+            "include ../../libs/vault/src/lib.rs 1:18",
+        );
+        check(
+            r#"include!{concat!("a", "\x2F", 'b', ".rs")}"#,
+            "include a/b.rs 1:18",
+        );
+        let refs = scan(r#"include!(concat!("x.rs"));"#);
+        assert_eq!(refs.files[0].base, FileBase::File);
+    }
+
+    #[test]
+    fn includes_of_generated_or_unknown_files_are_ignored() {
+        check(r#"include!(concat!(env!("OUT_DIR"), "/x.rs"));"#, "");
+        check(r#"include!(concat!(env!("HOME"), "/x.rs"));"#, "");
+        check(
+            r#"include!(concat!("/x", env!("CARGO_MANIFEST_DIR")));"#,
+            "",
+        );
+        check(r#"include!(concat!(env!("CARGO_MANIFEST_DIR")));"#, "");
+        check(r#"include!(concat!("a", x, "b"));"#, "");
+        check(r#"include!(concat!("a", 1.5, -1, b"b"));"#, "");
+        check(r#"include!(concat!("a") "b");"#, "");
+        check(r#"include!(concat!("a"), "b");"#, "");
+        check(r#"include!(stringify!(a));"#, "");
+        check(r#"include!(format!("{}", "a"));"#, "");
+    }
+
     // --- look-alikes ------------------------------------------------------
 
     #[test]
@@ -1630,6 +2223,33 @@ mod tests {
         check("use x::{y as files}; fn f() { files::y(); }", "use x 1:5");
         check("use x::files::{self}; fn f() { files::y(); }", "use x 1:5");
         check("mod ui; use ui::Button;", "");
+    }
+
+    #[test]
+    fn leading_colons_are_never_shadowed() {
+        check(
+            "mod vault; fn f() { vault::x(); ::vault::y(); }",
+            "path vault 1:35",
+        );
+        check(
+            "fn f() { struct vault; g(::vault::x); } mod vault {}",
+            "path vault 1:28",
+        );
+        check(
+            "use x::vault; fn f() -> ::vault::T { <::vault::U>::f() }",
+            "use x 1:5, path vault 1:27, path vault 1:41",
+        );
+        check("mod vault {} use ::vault as v;", "use vault 1:20");
+        check("mod vault {} use ::vault::vault;", "use vault 1:20");
+        check("struct vault; use ::{vault::x};", "use vault 1:22");
+        check(
+            "struct vault; use {::vault::x, vault::y};",
+            "use vault 1:22",
+        );
+        check(
+            "mod vault; m! { ::vault::x(); vault::y(); use ::vault::z; }",
+            "macro-body vault 1:19, macro-body vault 1:49",
+        );
     }
 
     #[test]
@@ -1737,6 +2357,21 @@ mod tests {
             "\0a::b\0::\0",
             "r#",
             "include!(\"",
+            "include!(concat!(",
+            "include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), ",
+            "include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"a\"",
+            "include!(concat!('",
+            "include!(concat!(0x",
+            "#[cfg_attr(",
+            "#[cfg_attr(x, path = \"a\"",
+            "#[cfg_attr(x, path = \"a\")",
+            "#[cfg_attr(x, path = \"a\")] mod",
+            "#![path = \"a\"]",
+            "mod a { #![path = \"a\"",
+            "mod a { #![path = \"a\"] #[path = \"b\"] mod",
+            "#[path = \"a\"] mod m { #[path",
+            "]]]] #[path = \"a\"] ]]]] mod m;",
+            "mod a {{{{ #[path = \"a\"] mod m; }}}}}}}}",
         ];
         for src in nasty {
             scan(src);
@@ -1750,7 +2385,10 @@ mod tests {
         let src = r####"#![a] use {a::{b, self as c}, ::d}; /* /* */ */ fn f<'a>() -> &'a str {
             let s = br##"x"#"##; 'l: loop { '\u{1}'; b'\''; } x.y::<z>(); $crate::a!{ r#k::m }
             #[path = "p.rs"] mod m { include_str!("é.rs"); extern "C" { type T; } }
-        }"####;
+            #[cfg_attr(unix, allow(x), path = "u.rs")] mod u { #![path = "d"] #[path = "x"] mod v; }
+            include!(::std::concat!(env!("CARGO_MANIFEST_DIR"), "/a", 'b', 0x1u8, true));
+        }
+        use ::{x::y}; ::z::w();"####;
         for end in (0..=src.len()).filter(|&e| src.is_char_boundary(e)) {
             scan(&src[..end]);
         }
@@ -1762,6 +2400,24 @@ mod tests {
         assert_eq!(scan(&deep).crates.len(), 1);
         let groups = "use ".to_owned() + &"{".repeat(100_000);
         scan(&groups);
+        let n = 100_000;
+        let cfg_attrs = "#[".to_owned()
+            + &"cfg_attr(x, ".repeat(n)
+            + r#"path = "a""#
+            + &")".repeat(n)
+            + "] mod m;";
+        assert!(scan(&cfg_attrs).files.is_empty());
+        let attrs = "#[a(".repeat(n) + &")]".repeat(n) + "mod m;";
+        scan(&attrs);
+        let concats =
+            "include!(".to_owned() + &"concat!(".repeat(n) + r#""a""# + &")".repeat(n + 1);
+        assert!(scan(&concats).files.is_empty());
+        let modules = "mod a { ".repeat(n) + &r#"#[path = "x"] mod m; "#.repeat(n) + &"}".repeat(n);
+        let refs = scan(&modules);
+        assert_eq!(refs.files.len(), n);
+        assert_eq!(refs.files[0].inline_modules.len(), MAX_INLINE_MODULES);
+        let inner = "mod a { #![path = \"d\"] ".repeat(n) + &"}".repeat(n);
+        assert_eq!(scan(&inner).files.len(), n);
     }
 
     #[test]
