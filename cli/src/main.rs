@@ -42,6 +42,12 @@ enum Command {
         #[arg(long, conflicts_with_all = ["changed", "files"])]
         write_todo: bool,
     },
+    /// Check, then write every generated file; with --check, fail if any is stale.
+    Gen {
+        /// Write nothing; exit 1 listing every stale, missing or orphaned generated file.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print the component graph, whole or around one component.
     Graph {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
@@ -110,6 +116,7 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
             };
             check(&root, scope, format, write_todo)
         }
+        Command::Gen { check } => generate(&root, check),
         Command::Graph { format, component } => {
             let analysis = analyze(&discover::discover(&root));
             let focus = component
@@ -200,6 +207,91 @@ fn check(
     };
     print(&text);
     Ok(exit_code(&diagnostics))
+}
+
+/// `orrery gen`: check first and write nothing while a violation stands (the baseline's known
+/// ones, and those inside generated files, aside), then plan the generated files against the tree and apply or verify the plan.
+fn generate(root: &Path, check_only: bool) -> Result<ExitCode, Usage> {
+    let snapshot = discover::discover(root);
+    let analysis = analyze(&snapshot);
+    // Violations inside generated files do not block: gen is about to rewrite them, and the
+    // next `orrery check` sees whatever remains.
+    let mut blocking: Vec<Diagnostic> = analysis
+        .diagnostics
+        .into_iter()
+        .filter(|d| !orrery_model::snapshot::is_generated_location(&d.location.path))
+        .collect();
+    if let Some(file) = &snapshot.baseline {
+        match baseline::parse(file) {
+            Ok(known) => blocking = known.apply(blocking).0,
+            Err(problems) => blocking.extend(problems),
+        }
+    }
+    let (files, problems) = orrery_codegen::api_crates(&analysis.repository);
+    blocking.extend(problems);
+    if !blocking.is_empty() {
+        blocking.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        print(&render::human::render(&blocking, &snapshot, false));
+        eprintln!(
+            "orrery gen: nothing written while {} problem(s) stand; fix them first",
+            blocking.len()
+        );
+        return Ok(exit_code(&blocking));
+    }
+    let existing = snapshot.generated_candidates();
+    let plan = orrery_codegen::write::plan(&files, &existing);
+    if !plan.conflicts.is_empty() {
+        for path in &plan.conflicts {
+            eprintln!(
+                "error: `{path}` was not written by orrery, so `orrery gen` will not overwrite it"
+            );
+        }
+        eprintln!(
+            "help: move those files out of the way (their content belongs elsewhere), then run `orrery gen` again"
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if check_only {
+        if plan.writes.is_empty() && plan.deletes.is_empty() {
+            eprintln!(
+                "orrery gen --check: {} generated files are up to date",
+                files.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        for file in &plan.writes {
+            let state = if existing.contains_key(&file.path) {
+                "stale"
+            } else {
+                "missing"
+            };
+            eprintln!("{state}: {}", file.path);
+        }
+        for path in &plan.deletes {
+            eprintln!("orphaned: {path}");
+        }
+        eprintln!("help: run `orrery gen` and commit the result");
+        return Ok(ExitCode::from(1));
+    }
+    for file in &plan.writes {
+        let path = root.join(&file.path);
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| write::atomically(&path, &file.contents));
+        written.map_err(|e| Usage(format!("cannot write {}: {e}", file.path)))?;
+    }
+    for path in &plan.deletes {
+        std::fs::remove_file(root.join(path))
+            .map_err(|e| Usage(format!("cannot remove {path}: {e}")))?;
+    }
+    let unchanged = files.len() - plan.writes.len();
+    eprintln!(
+        "orrery gen: wrote {} file(s), removed {}, {unchanged} unchanged",
+        plan.writes.len(),
+        plan.deletes.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn summary(diagnostics: &[Diagnostic], baselined: usize, components: usize) -> String {

@@ -86,6 +86,9 @@ fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
             "Cargo.toml" => &mut snapshot.cargo_manifests,
             _ if name.ends_with(".rs") => &mut snapshot.rust_files,
             _ if name.ends_with(".proto") => &mut snapshot.protos,
+            _ if orrery_model::snapshot::is_generated_location(&relative) => {
+                &mut snapshot.generated
+            }
             _ => continue,
         };
         if let Some(file) = read(entry.path(), relative, &mut snapshot.problems) {

@@ -26,6 +26,8 @@ pub struct Snapshot {
     /// Symlinks met while walking, each with the repository-relative path it leads to (links
     /// leading out of the repository are left out).
     pub links: Vec<(String, String)>,
+    /// Any other file where generated files live (`servlets/<name>/api/`, `gen/`).
+    pub generated: Vec<SourceText>,
     /// orrery-todo.yaml, if present.
     pub baseline: Option<SourceText>,
     /// Files that could not be read, as `input` diagnostics.
@@ -33,6 +35,18 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Every file discovery read where generated files live (`servlets/<name>/api/` and
+    /// `gen/`), by path: what `orrery gen` compares its output with.
+    pub fn generated_candidates(&self) -> std::collections::BTreeMap<String, String> {
+        self.rust_files
+            .iter()
+            .chain(&self.cargo_manifests)
+            .chain(&self.generated)
+            .filter(|file| is_generated_location(&file.path))
+            .map(|file| (file.path.clone(), file.text.clone()))
+            .collect()
+    }
+
     /// The text of a file discovery read, for rendering source snippets.
     pub fn text(&self, path: &str) -> Option<&str> {
         let all = [&self.config, &self.baseline];
@@ -45,4 +59,13 @@ impl Snapshot {
             .find(|file| file.path == path)
             .map(|file| file.text.as_str())
     }
+}
+
+/// `servlets/<name>/api/...` or `gen/...`.
+pub fn is_generated_location(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["servlets", _, "api", _, ..] | ["gen", _, ..]
+    )
 }

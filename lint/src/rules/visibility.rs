@@ -15,7 +15,7 @@ pub const RULE: Rule = Rule {
     description: "A component may depend on a library, or call a servlet's API, only if the target's `visibility` \
                   grants the depending component's package. Labels follow Bazel: `//visibility:public`, \
                   `//visibility:private`, `//pkg`, `//pkg/...` (whole path segments) and `//:group` (exclusions win). \
-                  A crate in the repository that no manifest declares grants nobody.",
+                  A servlet's generated API crate acts for its servlet. A crate in the repository that no manifest declares grants nobody.",
     check,
 };
 
@@ -43,7 +43,7 @@ fn check(repository: &Repository, graph: &DependencyGraph) -> Vec<Diagnostic> {
             if !grants(
                 labels.iter().map(|label| &label.value),
                 package,
-                from.id.as_str(),
+                requester(from),
                 &config.groups,
             ) {
                 diagnostics.push(violation(from, to, labels, evidence));
@@ -51,6 +51,19 @@ fn check(repository: &Repository, graph: &DependencyGraph) -> Vec<Diagnostic> {
         }
     }
     diagnostics
+}
+
+/// The package a component asks for visibility as. A servlet's API crate is generated from
+/// the servlet's own protos, so it acts for the servlet: what the servlet may use, it may use.
+fn requester(component: &Component) -> &str {
+    match component.kind {
+        ComponentKind::Api => component
+            .id
+            .as_str()
+            .strip_suffix("/api")
+            .unwrap_or(component.id.as_str()),
+        _ => component.id.as_str(),
+    }
 }
 
 /// The visibility list that decides this piece of evidence, and the package it belongs to.
