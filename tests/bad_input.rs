@@ -6,7 +6,7 @@ mod support;
 
 use std::os::unix::fs::symlink;
 
-use support::{fixture, orrery};
+use support::{fixture, orrery, write};
 
 fn assert_no_panic(output: &support::Output) {
     assert!(
@@ -19,11 +19,11 @@ fn assert_no_panic(output: &support::Output) {
 #[test]
 fn malformed_yaml_is_a_manifest_violation_with_its_position() {
     let dir = fixture("clean");
-    std::fs::write(
-        dir.path().join("servlets/home/servlet.yaml"),
+    write(
+        dir.path(),
+        "servlets/home/servlet.yaml",
         "name: home\nowner: [web\n",
-    )
-    .unwrap();
+    );
     let out = orrery(dir.path(), &["check"]);
     assert_no_panic(&out);
     assert_eq!(out.code, 1);
@@ -33,11 +33,11 @@ fn malformed_yaml_is_a_manifest_violation_with_its_position() {
 #[test]
 fn a_file_that_is_not_utf8_is_an_input_error_at_the_bad_byte() {
     let dir = fixture("clean");
-    std::fs::write(
-        dir.path().join("servlets/home/src/bad.rs"),
+    write(
+        dir.path(),
+        "servlets/home/src/bad.rs",
         b"// caf\xe9\nuse ui::page;\n",
-    )
-    .unwrap();
+    );
     let out = orrery(dir.path(), &["check"]);
     assert_no_panic(&out);
     assert_eq!(out.code, 2);
@@ -49,16 +49,12 @@ fn a_file_that_is_not_utf8_is_an_input_error_at_the_bad_byte() {
 #[test]
 fn a_file_that_is_not_valid_rust_still_yields_its_imports() {
     let dir = fixture("clean");
-    std::fs::write(
-        dir.path().join("servlets/home/src/lib.rs"),
+    write(
+        dir.path(),
+        "servlets/home/src/lib.rs",
         "pub fn homepage( { use ui::page;\nlet s = \"unterminated\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("libs/ui/library.yaml"),
-        "name: ui\nowner: web\n",
-    )
-    .unwrap();
+    );
+    write(dir.path(), "libs/ui/library.yaml", "name: ui\nowner: web\n");
     let out = orrery(dir.path(), &["check"]);
     assert_no_panic(&out);
     assert_eq!(out.code, 2);
@@ -103,11 +99,11 @@ fn a_symlink_loop_is_reported_and_the_walk_survives_it() {
 #[test]
 fn a_malformed_cargo_toml_is_an_input_error_with_its_position() {
     let dir = fixture("clean");
-    std::fs::write(
-        dir.path().join("servlets/home/Cargo.toml"),
+    write(
+        dir.path(),
+        "servlets/home/Cargo.toml",
         "[package]\nname = \"home\"\n[dependencies\nui = 1\n",
-    )
-    .unwrap();
+    );
     let out = orrery(dir.path(), &["check"]);
     assert_no_panic(&out);
     assert_eq!(out.code, 2);
@@ -125,21 +121,17 @@ fn a_50_mb_source_file_is_scanned_to_its_end() {
     text.push_str("pub fn last() { vault::open() }\n");
     std::fs::write(dir.path().join("servlets/home/src/big.rs"), &text).unwrap();
     std::fs::create_dir_all(dir.path().join("libs/vault/src")).unwrap();
-    std::fs::write(
-        dir.path().join("libs/vault/library.yaml"),
+    write(
+        dir.path(),
+        "libs/vault/library.yaml",
         "name: vault\nowner: web\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("libs/vault/Cargo.toml"),
+    );
+    write(
+        dir.path(),
+        "libs/vault/Cargo.toml",
         "[package]\nname = \"vault\"\nversion = \"0.1.0\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("libs/vault/src/lib.rs"),
-        "pub fn open() {}\n",
-    )
-    .unwrap();
+    );
+    write(dir.path(), "libs/vault/src/lib.rs", "pub fn open() {}\n");
     let cargo = dir.path().join("servlets/home/Cargo.toml");
     std::fs::write(
         &cargo,
@@ -178,18 +170,14 @@ fn a_50_mb_source_file_is_scanned_to_its_end() {
 #[test]
 fn target_and_dotted_directories_are_not_walked() {
     let dir = fixture("clean");
-    std::fs::write(
-        dir.path().join("libs/ui/library.yaml"),
-        "name: ui\nowner: web\n",
-    )
-    .unwrap();
+    write(dir.path(), "libs/ui/library.yaml", "name: ui\nowner: web\n");
     let cargo = dir.path().join("servlets/home/Cargo.toml");
     std::fs::write(&cargo, "[package]\nname = \"home\"\nversion = \"0.1.0\"\n\n[dev-dependencies]\nui = { path = \"../../libs/ui\" }\n").unwrap();
-    std::fs::write(
-        dir.path().join("servlets/home/src/lib.rs"),
+    write(
+        dir.path(),
+        "servlets/home/src/lib.rs",
         "pub fn homepage() {}\n",
-    )
-    .unwrap();
+    );
     for hidden in [
         "servlets/home/target/debug/build",
         "servlets/home/.cache",
@@ -202,11 +190,7 @@ fn target_and_dotted_directories_are_not_walked() {
         )
         .unwrap();
     }
-    std::fs::write(
-        dir.path().join("libs/.git/x/library.yaml"),
-        "name: [broken\n",
-    )
-    .unwrap();
+    write(dir.path(), "libs/.git/x/library.yaml", "name: [broken\n");
     let out = orrery(dir.path(), &["check", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let paths: Vec<&str> = report["diagnostics"]
@@ -218,11 +202,11 @@ fn target_and_dotted_directories_are_not_walked() {
     assert_eq!(paths, ["servlets/home/Cargo.toml"]);
     assert_eq!(out.code, 1);
 
-    std::fs::write(
-        dir.path().join("servlets/home/src/gen.rs"),
+    write(
+        dir.path(),
+        "servlets/home/src/gen.rs",
         "pub fn f() { ui::page() }\n",
-    )
-    .unwrap();
+    );
     let out = orrery(dir.path(), &["check", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let paths: Vec<&str> = report["diagnostics"]
@@ -241,11 +225,11 @@ fn target_and_dotted_directories_are_not_walked() {
 fn a_malformed_proto_is_an_input_error_with_its_position() {
     let dir = fixture("clean");
     std::fs::create_dir_all(dir.path().join("servlets/home/proto")).unwrap();
-    std::fs::write(
-        dir.path().join("servlets/home/proto/home.proto"),
+    write(
+        dir.path(),
+        "servlets/home/proto/home.proto",
         "syntax = \"proto3\";\nservice Home {\n  rpc Get(Missing) returns (Missing);\n}\n",
-    )
-    .unwrap();
+    );
     let out = orrery(dir.path(), &["check"]);
     assert_no_panic(&out);
     assert_eq!(out.code, 2);
@@ -255,11 +239,11 @@ fn a_malformed_proto_is_an_input_error_with_its_position() {
 #[test]
 fn a_malformed_orrery_yaml_says_which_checks_could_not_run() {
     let dir = fixture("visibility");
-    std::fs::write(
-        dir.path().join("orrery.yaml"),
+    write(
+        dir.path(),
+        "orrery.yaml",
         "teams: [web, platform\ngroups: {}\n",
-    )
-    .unwrap();
+    );
     let out = orrery(dir.path(), &["check"]);
     assert_no_panic(&out);
     assert_eq!(out.code, 1);

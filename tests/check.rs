@@ -6,7 +6,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{fixture, orrery};
+use support::{fixture, orrery, write};
 
 /// Checks a fixture in human and JSON form, asserting the exit status of both.
 fn check(name: &str, code: i32) {
@@ -154,11 +154,11 @@ fn the_baseline_fails_only_new_violations_and_stale_entries() {
     // Fixing a recorded violation makes its entry stale, which fails until it is deleted.
     std::fs::write(&lib, "pub fn render() { web_kit::button() }\n").unwrap();
     std::fs::write(&cargo, "[package]\nname = \"web\"\nversion = \"0.1.0\"\n\n[dependencies]\nweb_kit = { path = \"../../libs/web_kit\" }\n").unwrap();
-    std::fs::write(
-        dir.path().join("servlets/webhooks/src/lib.rs"),
+    write(
+        dir.path(),
+        "servlets/webhooks/src/lib.rs",
         "pub fn deliver() { web_kit::button(); }\n",
-    )
-    .unwrap();
+    );
     let stale = orrery(dir.path(), &["check"]);
     assert_eq!(stale.code, 1);
     insta::assert_snapshot!("visibility.stale", stale.stdout);
@@ -229,53 +229,29 @@ fn cycle_has_evidence_in(
 #[test]
 fn changed_since_a_revision_covers_committed_edits_and_untracked_files() {
     let dir = fixture("clean");
-    let git = |args: &[&str]| {
-        let status = std::process::Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "init.defaultBranch=main",
-            ])
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .expect("git");
-        assert!(
-            status.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&status.stderr)
-        );
-    };
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-qm", "clean"]);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "clean"]);
     assert_eq!(orrery(dir.path(), &["check", "--changed"]).code, 0);
 
     // An untracked library that home may not see, and an edit to home that uses it.
     std::fs::create_dir_all(dir.path().join("libs/secret/src")).unwrap();
-    std::fs::write(
-        dir.path().join("libs/secret/library.yaml"),
+    write(
+        dir.path(),
+        "libs/secret/library.yaml",
         "name: secret\nowner: web\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("libs/secret/Cargo.toml"),
+    );
+    write(
+        dir.path(),
+        "libs/secret/Cargo.toml",
         "[package]\nname = \"secret\"\nversion = \"0.1.0\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("libs/secret/src/lib.rs"),
-        "pub fn key() {}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("servlets/home/Cargo.toml"),
+    );
+    write(dir.path(), "libs/secret/src/lib.rs", "pub fn key() {}\n");
+    write(
+        dir.path(),
+        "servlets/home/Cargo.toml",
         "[package]\nname = \"home\"\nversion = \"0.1.0\"\n\n[dependencies]\nui = { path = \"../../libs/ui\" }\nsecret = { path = \"../../libs/secret\" }\n",
-    )
-    .unwrap();
+    );
     let changed = orrery(
         dir.path(),
         &["check", "--changed", "HEAD", "--format", "json"],
@@ -535,11 +511,11 @@ fn changed_covers_manifest_edits_deletions_and_quoted_names() {
     assert_eq!(orrery(dir.path(), &["check", "--changed"]).code, 0);
 
     // Narrowing a library's visibility breaks a servlet that did not change.
-    std::fs::write(
-        dir.path().join("libs/web_kit/library.yaml"),
+    write(
+        dir.path(),
+        "libs/web_kit/library.yaml",
         "name: web_kit\nowner: web\nvisibility: [\"//libs/...\"]\n",
-    )
-    .unwrap();
+    );
     let narrowed = orrery(dir.path(), &["check", "--changed", "--format", "json"]);
     assert_eq!(narrowed.code, 1);
     assert_eq!(
@@ -623,16 +599,16 @@ fn the_baseline_fails_a_file_that_gains_a_recorded_kind_of_violation() {
 #[test]
 fn manifests_may_start_with_a_byte_order_mark() {
     let dir = fixture("clean");
-    std::fs::write(
-        dir.path().join("orrery.yaml"),
+    write(
+        dir.path(),
+        "orrery.yaml",
         "\u{feff}teams: [web]\r\ngroups:\r\n  web: [\"//servlets/...\"]\r\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("libs/ui/library.yaml"),
+    );
+    write(
+        dir.path(),
+        "libs/ui/library.yaml",
         "\u{feff}name: ui\r\nowner: web\r\nvisibility: [\"//:web\"]\r\n",
-    )
-    .unwrap();
+    );
     let out = orrery(dir.path(), &["check"]);
     assert_eq!(
         (out.code, out.stdout.as_str()),

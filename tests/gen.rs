@@ -7,7 +7,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use support::{fixture, orrery};
+use support::{fixture, orrery, write};
 
 /// Every file under `servlets/*/api/`, by path.
 fn generated(root: &Path) -> BTreeMap<String, String> {
@@ -139,11 +139,11 @@ fn a_hand_written_file_in_the_way_is_never_overwritten() {
 #[test]
 fn gen_writes_nothing_while_a_violation_stands() {
     let dir = fixture("gen");
-    std::fs::write(
-        dir.path().join("servlets/books/servlet.yaml"),
+    write(
+        dir.path(),
+        "servlets/books/servlet.yaml",
         "name: books\nowner: nobody\nvisibility: [\"//servlets/shelf\"]\n",
-    )
-    .unwrap();
+    );
     let out = orrery(dir.path(), &["gen"]);
     assert_eq!(out.code, 1);
     assert!(

@@ -58,3 +58,10 @@ pub fn orrery(dir: &Path, args: &[&str]) -> Output {
         code: output.status.code().unwrap_or(-1),
     }
 }
+
+/// Writes `text` to `path` under `root`, creating folders as needed.
+pub fn write(root: &Path, path: &str, text: impl AsRef<[u8]>) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("create folders");
+    std::fs::write(&path, text).expect("write file");
+}
