@@ -125,7 +125,7 @@ fn f() {}",
     r#"extern "C" { type a; } fn f() { a::x(); }"#,
     // A leading `::` always names a crate.
     "mod vault; struct v; fn f() { ::vault::x(); g(::v::y); vault::z(); }",
-    "mod vault {} use ::vault as v; use ::{vault::x}; fn f() -> ::vault::T { todo!() }",
+    "mod vault {} use ::vault as v; use ::{vault::x}; fn f() -> ::vault::T { loop {} }",
     "fn f() { struct vault; use ::vault::a; m! { ::vault::b(); use ::vault::c; vault::d(); } }",
     // File references.
     r#"#[path = "x.rs"] #[cfg(unix)] pub(crate) mod m; #[path = r"y.rs"] mod n {}"#,
