@@ -164,13 +164,12 @@ fn check(
 ) -> Result<ExitCode, Usage> {
     let snapshot = discover::discover(root);
     let analysis = analyze(&snapshot);
-    let mut diagnostics = analysis.diagnostics;
-    let mut baselined = 0;
-    if write_todo {
-        let text = baseline::write(&diagnostics);
+    let (mut diagnostics, baselined) = if write_todo {
+        let text = baseline::write(&analysis.diagnostics);
         write::atomically(&root.join(discover::BASELINE), &text)
             .map_err(|e| Usage(format!("cannot write {}: {e}", discover::BASELINE)))?;
-        let (rest, recorded): (Vec<_>, Vec<_>) = diagnostics
+        let (rest, recorded): (Vec<_>, Vec<_>) = analysis
+            .diagnostics
             .into_iter()
             .partition(|d| baseline::key(d).is_none());
         eprintln!(
@@ -178,15 +177,10 @@ fn check(
             discover::BASELINE,
             recorded.len()
         );
-        baselined = recorded.len();
-        diagnostics = rest;
-    } else if let Some(file) = &snapshot.baseline {
-        match baseline::parse(file) {
-            Ok(known) => (diagnostics, baselined) = known.apply(diagnostics),
-            Err(problems) => diagnostics.extend(problems),
-        }
-        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    }
+        (rest, recorded.len())
+    } else {
+        baseline::narrow(snapshot.baseline.as_ref(), analysis.diagnostics)
+    };
     if let Some(files) = &scope {
         diagnostics = scope::restrict(diagnostics, &analysis.graph, files);
     }
@@ -216,17 +210,12 @@ fn generate(root: &Path, check_only: bool) -> Result<ExitCode, Usage> {
     let analysis = analyze(&snapshot);
     // Violations inside generated files do not block: gen is about to rewrite them, and the
     // next `orrery check` sees whatever remains.
-    let mut blocking: Vec<Diagnostic> = analysis
+    let outside_generated: Vec<Diagnostic> = analysis
         .diagnostics
         .into_iter()
         .filter(|d| !orrery_model::snapshot::is_generated_location(&d.location.path))
         .collect();
-    if let Some(file) = &snapshot.baseline {
-        match baseline::parse(file) {
-            Ok(known) => blocking = known.apply(blocking).0,
-            Err(problems) => blocking.extend(problems),
-        }
-    }
+    let (mut blocking, _) = baseline::narrow(snapshot.baseline.as_ref(), outside_generated);
     let (files, problems) = orrery_codegen::api_crates(&analysis.repository);
     blocking.extend(problems);
     if !blocking.is_empty() {

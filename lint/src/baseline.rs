@@ -287,3 +287,18 @@ fn stale(key: &Key, allowed: usize, found: usize, location: Location) -> Diagnos
         }
     }
 }
+
+/// The diagnostics that still fail once the baseline file (if any) sets its known violations
+/// aside, in the reporting order, and how many it covered. A malformed baseline file adds its
+/// own problems and covers nothing.
+pub fn narrow(file: Option<&SourceText>, diagnostics: Vec<Diagnostic>) -> (Vec<Diagnostic>, usize) {
+    let Some(file) = file else {
+        return (diagnostics, 0);
+    };
+    let (mut failing, covered) = match parse(file) {
+        Ok(known) => known.apply(diagnostics),
+        Err(problems) => (diagnostics.into_iter().chain(problems).collect(), 0),
+    };
+    failing.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    (failing, covered)
+}
