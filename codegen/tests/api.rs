@@ -162,3 +162,39 @@ fn a_type_from_a_proto_outside_the_servlets_is_reported() {
         ]
     );
 }
+
+/// The API crate carries its descriptor set for server reflection: decoded from the generated
+/// source, it still holds every method's google.api.http rule.
+#[test]
+fn the_crate_carries_its_descriptor_set_with_the_http_rules() {
+    let (files, _) = api_crates(GREETER);
+    let lib: syn::File =
+        syn::parse_str(contents(&files, "servlets/greeter/api/src/lib.rs")).unwrap();
+    let bytes = lib
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Const(constant) if constant.ident == "FILE_DESCRIPTOR_SET" => {
+                match &*constant.expr {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::ByteStr(bytes),
+                        ..
+                    }) => Some(bytes.value()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .expect("a FILE_DESCRIPTOR_SET byte string");
+    let pool = prost_reflect::DescriptorPool::decode(bytes.as_slice()).unwrap();
+    let http = pool
+        .get_extension_by_name("google.api.http")
+        .expect("google.api.http is included");
+    let routed: Vec<String> = pool
+        .services()
+        .flat_map(|service| service.methods().collect::<Vec<_>>())
+        .filter(|method| method.options().has_extension(&http))
+        .map(|method| method.full_name().to_owned())
+        .collect();
+    assert_eq!(routed, ["orrery.greeter.v1.GreeterService.Greet"]);
+}

@@ -62,6 +62,14 @@ pub(super) fn lib_rs(header: &str, servlet: &Servlet<'_>, mut code: syn::File) -
         " The gRPC API of the `{}` servlet: the messages, client and server of `{}`.",
         servlet.name, servlet.package
     );
+    // Server reflection needs the descriptors; they are the compiled protos, options kept.
+    let descriptors =
+        syn::LitByteStr::new(&servlet.api.descriptor_set, proc_macro2::Span::call_site());
+    code.items.push(syn::parse_quote! {
+        /// The servlet's encoded `FileDescriptorSet`, imports included and every option (the
+        /// google.api.http rules among them) kept: for server reflection and the transcoder.
+        pub const FILE_DESCRIPTOR_SET: &[u8] = #descriptors;
+    });
     code.attrs = vec![
         syn::parse_quote!(#![doc = #docs]),
         // Proto comments become docs verbatim and prost's items are not clippy-clean; neither
