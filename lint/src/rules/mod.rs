@@ -43,11 +43,6 @@ pub const INPUT: Rule = Rule {
     check: |_, _| Vec::new(),
 };
 
-/// The metadata of a rule id.
-pub fn describe(id: RuleId) -> Option<&'static Rule> {
-    RULES.iter().chain([&INPUT]).find(|rule| rule.id == id)
-}
-
 /// Runs every rule.
 pub fn check(repository: &Repository, graph: &DependencyGraph) -> Vec<Diagnostic> {
     RULES

@@ -49,7 +49,7 @@ fn check(repository: &Repository, graph: &DependencyGraph) -> Vec<Diagnostic> {
                 .between(&from.id, &to.id)
                 .with_related(
                     Location::file(&from.manifest_path),
-                    "the `calls` of the servlet",
+                    "the manifest that declares the servlet's `calls`",
                 )
                 .with_help(format!(
                     "add `{}` to `calls` in {}",
