@@ -216,7 +216,7 @@ fn generate(root: &Path, check_only: bool) -> Result<ExitCode, Usage> {
         .filter(|d| !orrery_model::snapshot::is_generated_location(&d.location.path))
         .collect();
     let (mut blocking, _) = baseline::narrow(snapshot.baseline.as_ref(), outside_generated);
-    let (files, problems) = orrery_codegen::api_crates(&analysis.repository);
+    let (files, problems) = orrery_codegen::generate(&analysis.repository, &snapshot);
     blocking.extend(problems);
     if !blocking.is_empty() {
         blocking.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -6,9 +6,34 @@
 //! every run and machine: no timestamps, no absolute paths, and only sorted iteration.
 
 mod api;
+mod client;
+pub mod handlers;
+mod server;
+pub mod service;
 pub mod write;
 
-pub use api::api_crates;
+pub use api::{ApiCrate, api_crates, apis};
+pub use server::server_crates;
+
+use orrery_model::{Diagnostic, Repository, Snapshot};
+
+/// Every file `orrery gen` writes: the API crates, then, for the servlets whose handlers match
+/// their API, the server crates and the monolith. Sorted by path.
+pub fn generate(
+    repository: &Repository,
+    snapshot: &Snapshot,
+) -> (Vec<GeneratedFile>, Vec<Diagnostic>) {
+    let (apis, mut diagnostics) = apis(repository);
+    let (servers, problems) = server_crates(repository, snapshot, &apis);
+    diagnostics.extend(problems);
+    let mut files: Vec<GeneratedFile> = apis
+        .into_iter()
+        .flat_map(|api| api.files)
+        .chain(servers)
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    (files, diagnostics)
+}
 
 /// One generated file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +42,10 @@ pub struct GeneratedFile {
     pub path: String,
     pub contents: String,
 }
+
+/// Generated Rust is formatted once, by prettyplease; rustfmt must leave it as written, or
+/// `cargo fmt` and `orrery gen --check` would disagree about every generated file.
+pub(crate) const RUSTFMT_NOTE: &str = "# The generated Rust is formatted by orrery; rustfmt leaves it as written.\ndisable_all_formatting = true\n";
 
 /// What the first line of every generated file contains, and what marks a file orrery may
 /// overwrite or delete.

@@ -1,6 +1,6 @@
 //! Discovery: the only stage that reads the tree.
 //!
-//! It walks servlets/, libs/ and proto/ (skipping `target/` and dotted directories), reads the files
+//! It walks servlets/, libs/, proto/ and gen/ (skipping `target/` and dotted directories), reads the files
 //! the later stages need into a `Snapshot`, and turns every file it cannot read into an `input`
 //! diagnostic instead of stopping.
 
@@ -37,7 +37,7 @@ pub fn discover(root: &Path) -> Snapshot {
     if let Some(cargo) = read_optional(root, "Cargo.toml", &mut snapshot.problems) {
         snapshot.cargo_manifests.push(cargo);
     }
-    for top in ["servlets", "libs", "proto"] {
+    for top in ["servlets", "libs", "proto", "gen"] {
         if root.join(top).exists() {
             walk(root, top, &mut snapshot);
         }
@@ -82,6 +82,8 @@ fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
             continue;
         }
         let bucket = match name.as_ref() {
+            // Everything under gen/ is orrery's output, compared and never analysed.
+            _ if top == "gen" => &mut snapshot.generated,
             "servlet.yaml" | "library.yaml" => &mut snapshot.manifests,
             "Cargo.toml" => &mut snapshot.cargo_manifests,
             _ if name.ends_with(".rs") => &mut snapshot.rust_files,

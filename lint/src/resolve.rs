@@ -48,6 +48,11 @@ pub fn build_graph(
             let Some((target, renamed)) = target_directory(directory, dependency, workspace) else {
                 continue;
             };
+            // Crates outside servlets/ and libs/ (orrery's runtime, build tooling) are platform
+            // code: like registry crates, they are no component's and anyone may use them.
+            if !in_component_trees(&target) {
+                continue;
+            }
             let to = owner_of(&target);
             if !repository.components.contains_key(&to) {
                 unowned.insert(to.clone());
@@ -176,6 +181,15 @@ pub fn build_graph(
     evidence.retain(|(from, to, evidence)| from != to || evidence.kind == RefKind::Calls);
     let nodes = repository.components.keys().cloned().chain(unowned);
     (DependencyGraph::build(nodes, evidence), problems)
+}
+
+/// Is `directory` under servlets/ or libs/, where components live?
+fn in_component_trees(directory: &str) -> bool {
+    ["servlets", "libs"].iter().any(|top| {
+        directory
+            .strip_prefix(top)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// Every Cargo.toml, by directory (`""` for the root).

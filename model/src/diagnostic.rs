@@ -17,13 +17,16 @@ pub enum RuleId {
     UndeclaredCall,
     Cycle,
     RouteConflict,
+    /// A servlet's handler functions do not match its API (checked by `orrery gen`, which
+    /// generates the adapter that calls them).
+    Handler,
     /// Not a rule: part of the repository could not be read (unreadable, not UTF-8, too large,
     /// a symlink loop, a malformed Cargo.toml). The check is incomplete, so orrery exits 2.
     Input,
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 8] = [
+    pub const ALL: [RuleId; 9] = [
         RuleId::Manifest,
         RuleId::Owner,
         RuleId::Visibility,
@@ -31,6 +34,7 @@ impl RuleId {
         RuleId::UndeclaredCall,
         RuleId::Cycle,
         RuleId::RouteConflict,
+        RuleId::Handler,
         RuleId::Input,
     ];
 
@@ -43,6 +47,7 @@ impl RuleId {
             RuleId::UndeclaredCall => "undeclared-call",
             RuleId::Cycle => "cycle",
             RuleId::RouteConflict => "route-conflict",
+            RuleId::Handler => "handler",
             RuleId::Input => "input",
         }
     }

@@ -14,7 +14,11 @@
 //! - the names a server binary needs: [`Runtime`], [`Config`], [`BoundRuntime`], [`Error`],
 //!   [`NamedService`], [`Routes`], the [`GrpcService`] bound that every generated
 //!   `XxxServer<T>` meets, and the [`main`] attribute;
-//! - for typed clients of servlets served elsewhere: [`Channel`] and [`Endpoint`];
+//! - for the adapter: [`unary`], which wraps each handler call with the deadline, panic
+//!   isolation, tracing span and metrics;
+//! - for typed clients: [`Clients`] (the factory), [`Target`] and [`Remote`], and
+//!   [`Channel`] and [`Endpoint`];
+//! - for binaries: [`Servlet`] (what a server crate exports) and [`serve_main`];
 //! - [`metrics`], whose [`metrics::record`] the adapter calls once per finished call.
 
 pub use ::prost;
@@ -32,7 +36,10 @@ pub use ::tonic::transport::{Channel, Endpoint};
 pub use ::tonic::{Code, Request, Response, Status, Streaming};
 
 pub use crate::metrics;
-pub use crate::{BoundRuntime, Config, Error, Runtime, shutdown_signal};
+pub use crate::{
+    BoundRuntime, Clients, Config, Error, Remote, Runtime, Servlet, Target, call,
+    main as serve_main, shutdown_signal, unary,
+};
 
 /// A gRPC service the runtime can serve: what every tonic-generated `XxxServer<T>` is.
 ///

@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser};
@@ -16,6 +17,9 @@ use clap::{Args, Parser};
 /// | `--listen ADDR` | `ORRERY_LISTEN` | `127.0.0.1:50051` |
 /// | `--metrics-listen ADDR` | `ORRERY_METRICS_LISTEN` | `127.0.0.1:9090` |
 /// | `--drain-timeout-ms MS` | `ORRERY_DRAIN_TIMEOUT_MS` | `10000` |
+/// | `--discovery FILE` | `ORRERY_DISCOVERY` | none |
+/// | `--max-request-bytes BYTES` | `ORRERY_MAX_REQUEST_BYTES` | `4194304` |
+/// | `--max-response-bytes BYTES` | `ORRERY_MAX_RESPONSE_BYTES` | `4194304` |
 ///
 /// Addresses are `IP:PORT` (`0.0.0.0:50051`, `[::]:50051`), not host names. A port of `0` asks the OS for a free port; [`crate::BoundRuntime`] reports the one it got.
 ///
@@ -52,7 +56,35 @@ pub struct Config {
         value_parser = parse_millis
     )]
     pub drain_timeout: Duration,
+
+    /// A JSON file from servlet name to URI, saying where the servlets this process calls
+    /// but does not host are served; `ORRERY_ENDPOINT_<NAME>` variables override it.
+    #[arg(long = "discovery", env = "ORRERY_DISCOVERY", value_name = "FILE")]
+    pub discovery: Option<PathBuf>,
+
+    /// The largest request message served or sent, in bytes; larger ones fail with
+    /// OUT_OF_RANGE (tonic's code for a message over the limit) before any handler runs.
+    #[arg(
+        long = "max-request-bytes",
+        env = "ORRERY_MAX_REQUEST_BYTES",
+        value_name = "BYTES",
+        default_value_t = DEFAULT_MESSAGE_BYTES
+    )]
+    pub max_request_bytes: usize,
+
+    /// The largest response message served or accepted, in bytes; larger ones fail with
+    /// OUT_OF_RANGE.
+    #[arg(
+        long = "max-response-bytes",
+        env = "ORRERY_MAX_RESPONSE_BYTES",
+        value_name = "BYTES",
+        default_value_t = DEFAULT_MESSAGE_BYTES
+    )]
+    pub max_response_bytes: usize,
 }
+
+/// gRPC's customary limit, 4 MiB, for requests and responses alike.
+pub const DEFAULT_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// A command line holding only [`Config`].
 #[derive(Debug, Parser)]
@@ -88,6 +120,9 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
             metrics_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
             drain_timeout: Duration::from_millis(10_000),
+            discovery: None,
+            max_request_bytes: DEFAULT_MESSAGE_BYTES,
+            max_response_bytes: DEFAULT_MESSAGE_BYTES,
         }
     }
 }

@@ -31,6 +31,18 @@ pub enum Error {
     Signal(std::io::Error),
     /// The gRPC server failed while serving.
     Serve(tonic::transport::Error),
+    /// The Tokio runtime could not start.
+    Tokio(std::io::Error),
+    /// A typed client of `servlet` could not be built: it is neither hosted here nor has a
+    /// usable address.
+    Client { servlet: String, problem: String },
+    /// The `--discovery` file could not be read or is not the expected JSON.
+    Discovery {
+        path: std::path::PathBuf,
+        problem: String,
+    },
+    /// `--servlets` names a servlet this binary cannot host.
+    UnknownServlet { name: String, known: Vec<String> },
 }
 
 impl fmt::Display for Error {
@@ -46,6 +58,20 @@ impl fmt::Display for Error {
             Error::Reflection(err) => write!(f, "cannot build the reflection service: {err}"),
             Error::Signal(err) => write!(f, "cannot install the SIGTERM/SIGINT handlers: {err}"),
             Error::Serve(err) => write!(f, "gRPC server failed: {err}"),
+            Error::Tokio(err) => write!(f, "cannot start the Tokio runtime: {err}"),
+            Error::Client { servlet, problem } => {
+                write!(f, "cannot build a client of servlet `{servlet}`: {problem}")
+            }
+            Error::Discovery { path, problem } => write!(
+                f,
+                "cannot read the discovery file {}: {problem}",
+                path.display()
+            ),
+            Error::UnknownServlet { name, known } => write!(
+                f,
+                "no servlet `{name}` in this binary; it hosts: {}",
+                known.join(", ")
+            ),
         }
     }
 }
@@ -53,10 +79,13 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Bind { source, .. } | Error::Signal(source) => Some(source),
+            Error::Bind { source, .. } | Error::Signal(source) | Error::Tokio(source) => {
+                Some(source)
+            }
             Error::DescriptorSet { source, .. } => Some(source),
             Error::Reflection(err) => Some(err),
             Error::Serve(err) => Some(err),
+            Error::Client { .. } | Error::Discovery { .. } | Error::UnknownServlet { .. } => None,
         }
     }
 }

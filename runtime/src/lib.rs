@@ -31,12 +31,18 @@
 //! }
 //! ```
 
+mod adapter;
+mod clients;
 pub mod codegen;
 mod config;
 mod error;
+mod host;
 pub mod metrics;
 mod server;
 
-pub use config::Config;
+pub use adapter::{parse_grpc_timeout, unary};
+pub use clients::{Clients, Remote, Target, call, endpoint_variable};
+pub use config::{Config, DEFAULT_MESSAGE_BYTES};
 pub use error::Error;
+pub use host::{Servlet, host, main, select};
 pub use server::{BoundRuntime, Runtime, shutdown_signal};

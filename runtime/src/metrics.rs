@@ -13,7 +13,8 @@
 //!   is the full gRPC path (`/orrery.files.v1.FilesService/ListFiles`) and `code` the
 //!   canonical upper-case status name (`OK`, `NOT_FOUND`, ...; see [`code_name`]);
 //! - `orrery_grpc_request_duration_seconds{method}`: a histogram of call latency, over
-//!   [`prometheus::DEFAULT_BUCKETS`] (5 ms to 10 s).
+//!   [`prometheus::DEFAULT_BUCKETS`] (5 ms to 10 s);
+//! - `orrery_grpc_panics_total{method}`: calls whose handler panicked.
 
 use std::convert::Infallible;
 use std::sync::LazyLock;
@@ -33,6 +34,7 @@ struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     duration: HistogramVec,
+    panics: IntCounterVec,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
@@ -53,9 +55,19 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         &["method"],
     )
     .expect("static metric definition is valid");
-    registry
-        .register(Box::new(requests.clone()))
-        .expect("first registration of a fresh name");
+    let panics = IntCounterVec::new(
+        Opts::new(
+            "orrery_grpc_panics_total",
+            "gRPC calls whose handler panicked (each also counted as INTERNAL), by method.",
+        ),
+        &["method"],
+    )
+    .expect("static metric definition is valid");
+    for collector in [&requests, &panics] {
+        registry
+            .register(Box::new(collector.clone()))
+            .expect("first registration of a fresh name");
+    }
     registry
         .register(Box::new(duration.clone()))
         .expect("first registration of a fresh name");
@@ -63,6 +75,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         registry,
         requests,
         duration,
+        panics,
     }
 });
 
@@ -78,6 +91,12 @@ pub fn record(method: &str, code: Code, seconds: f64) {
         .duration
         .with_label_values(&[method])
         .observe(seconds);
+}
+
+/// Records that a handler of `method` panicked. The call itself is recorded by [`record`],
+/// as INTERNAL.
+pub fn record_panic(method: &str) {
+    METRICS.panics.with_label_values(&[method]).inc();
 }
 
 /// The process-wide registry that `/metrics` serves; register further collectors here.

@@ -4,6 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A dependency on a runtime crate: the Rust name generated code uses, and its manifest line.
 const RUNTIME: &[(&str, &str)] = &[
+    // The typed client's factory and call helper. The repository's workspace says where the
+    // runtime comes from (a version, or a path).
+    ("orrery_runtime", "orrery-runtime.workspace = true"),
     ("prost", r#"prost = "0.14""#),
     ("prost_types", r#"prost-types = "0.14""#),
     // `codegen` is all the generated client and server need; servers and clients that run

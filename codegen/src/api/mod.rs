@@ -17,13 +17,32 @@ use orrery_model::{Diagnostic, Location, Repository, RuleId};
 use prost::Message as _;
 use prost_types::{DescriptorProto, FileDescriptorProto, FileDescriptorSet};
 
-use crate::{GeneratedFile, header};
+use crate::service::{self, Service};
+use crate::{GeneratedFile, RUSTFMT_NOTE, client, header};
 
 /// The package prost maps to `prost-types` (some of its types to Rust primitives).
 const WELL_KNOWN: &str = "google.protobuf";
 
+/// A servlet's generated API crate.
+pub struct ApiCrate {
+    /// The servlet's name: `files`.
+    pub servlet: String,
+    /// The crate's name: `files_api`.
+    pub crate_name: String,
+    pub services: Vec<Service>,
+    pub files: Vec<GeneratedFile>,
+}
+
 /// The API crates of every servlet with protos, sorted by path, and why any servlet has none.
 pub fn api_crates(repository: &Repository) -> (Vec<GeneratedFile>, Vec<Diagnostic>) {
+    let (crates, diagnostics) = apis(repository);
+    let mut files: Vec<GeneratedFile> = crates.into_iter().flat_map(|c| c.files).collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    (files, diagnostics)
+}
+
+/// The API crate of every servlet with protos, by servlet name, and why any servlet has none.
+pub fn apis(repository: &Repository) -> (Vec<ApiCrate>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut servlets = Vec::new();
     for api in repository.apis.values() {
@@ -33,15 +52,15 @@ pub fn api_crates(repository: &Repository) -> (Vec<GeneratedFile>, Vec<Diagnosti
         }
     }
     let crates = crates_by_package(&mut servlets, &mut diagnostics);
-    let mut files = Vec::new();
+    let mut generated = Vec::new();
     for servlet in &servlets {
         match api_crate(servlet, &crates) {
-            Ok(generated) => files.extend(generated),
+            Ok(api) => generated.push(api),
             Err(problem) => diagnostics.push(*problem),
         }
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    (files, diagnostics)
+    generated.sort_by(|a, b| a.servlet.cmp(&b.servlet));
+    (generated, diagnostics)
 }
 
 /// A servlet whose API can be generated: its descriptors decoded and its one package known.
@@ -158,28 +177,28 @@ fn crates_by_package(
     crates
 }
 
-/// Generated Rust is formatted once, by prettyplease; rustfmt must leave it as written, or
-/// `cargo fmt` and `orrery gen --check` would disagree about every generated file.
-const RUSTFMT_NOTE: &str = "# The generated Rust is formatted by orrery; rustfmt leaves it as written.\ndisable_all_formatting = true\n";
-
 fn api_crate(
     servlet: &Servlet<'_>,
     crates: &BTreeMap<String, String>,
-) -> Result<Vec<GeneratedFile>, Box<Diagnostic>> {
+) -> Result<ApiCrate, Box<Diagnostic>> {
     check_imported_types(servlet, crates)?;
     let externs: Vec<(&str, &str)> = crates
         .iter()
         .filter(|(package, _)| **package != servlet.package)
         .map(|(package, name)| (package.as_str(), name.as_str()))
         .collect();
-    let code = rust::generate(servlet, &externs)?;
+    let crate_name = crate_name(servlet.name);
+    let mut code = rust::generate(servlet, &externs)?;
+    let (services, docs) = service::services(&code, &crate_name, servlet.own_files());
+    code.items
+        .extend(client::items(servlet.name, &crate_name, &services, &docs));
     let used = rust::crates_used(&code);
     let header = header(&servlet.api.files);
     let directory = format!("{}/api", servlet.api.servlet);
-    Ok(vec![
+    let files = vec![
         GeneratedFile {
             path: format!("{directory}/Cargo.toml"),
-            contents: manifest::render(&header, &crate_name(servlet.name), &used, crates),
+            contents: manifest::render(&header, &crate_name, &used, crates),
         },
         GeneratedFile {
             path: format!("{directory}/rustfmt.toml"),
@@ -189,7 +208,13 @@ fn api_crate(
             path: format!("{directory}/src/lib.rs"),
             contents: rust::lib_rs(&header, servlet, code),
         },
-    ])
+    ];
+    Ok(ApiCrate {
+        servlet: servlet.name.to_owned(),
+        crate_name,
+        services,
+        files,
+    })
 }
 
 /// Every type the servlet's files use must have a Rust path: its own package, another
