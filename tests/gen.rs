@@ -9,12 +9,15 @@ use std::path::Path;
 
 use support::{fixture, orrery, write};
 
-/// Every file under `servlets/*/api/`, by path.
+/// Every file under `servlets/*/api/` and `gen/`, by path.
 fn generated(root: &Path) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
-    for servlet in std::fs::read_dir(root.join("servlets")).unwrap().flatten() {
-        let api = servlet.path().join("api");
-        for entry in walk(&api) {
+    let apis = std::fs::read_dir(root.join("servlets"))
+        .unwrap()
+        .flatten()
+        .map(|servlet| servlet.path().join("api"));
+    for directory in apis.chain([root.join("gen")]) {
+        for entry in walk(&directory) {
             let path = entry
                 .strip_prefix(root)
                 .unwrap()
@@ -49,13 +52,22 @@ fn gen_writes_then_check_passes_and_output_is_the_same_in_any_checkout() {
         let out = orrery(dir.path(), &["gen"]);
         assert_eq!(
             (out.code, out.stderr.as_str()),
-            (0, "orrery gen: wrote 6 file(s), removed 0, 0 unchanged\n")
+            (0, "orrery gen: wrote 15 file(s), removed 0, 0 unchanged\n")
         );
     }
     let files = generated(first.path());
     assert_eq!(
         files.keys().collect::<Vec<_>>(),
         [
+            "gen/monolith/Cargo.toml",
+            "gen/monolith/src/main.rs",
+            "gen/rustfmt.toml",
+            "gen/servers/books/Cargo.toml",
+            "gen/servers/books/src/lib.rs",
+            "gen/servers/books/src/main.rs",
+            "gen/servers/shelf/Cargo.toml",
+            "gen/servers/shelf/src/lib.rs",
+            "gen/servers/shelf/src/main.rs",
             "servlets/books/api/Cargo.toml",
             "servlets/books/api/rustfmt.toml",
             "servlets/books/api/src/lib.rs",
@@ -79,12 +91,12 @@ fn gen_writes_then_check_passes_and_output_is_the_same_in_any_checkout() {
     let check = orrery(first.path(), &["gen", "--check"]);
     assert_eq!(
         (check.code, check.stderr.as_str()),
-        (0, "orrery gen --check: 6 generated files are up to date\n")
+        (0, "orrery gen --check: 15 generated files are up to date\n")
     );
     let again = orrery(first.path(), &["gen"]);
     assert_eq!(
         again.stderr,
-        "orrery gen: wrote 0 file(s), removed 0, 6 unchanged\n"
+        "orrery gen: wrote 0 file(s), removed 0, 15 unchanged\n"
     );
 }
 
@@ -104,14 +116,17 @@ fn check_lists_stale_missing_and_orphaned_files_and_gen_repairs_them() {
     assert_eq!(check.code, 1);
     assert_eq!(
         check.stderr,
-        "missing: servlets/books/api/Cargo.toml\nstale: servlets/books/api/src/lib.rs\n\
+        "stale: gen/monolith/Cargo.toml\nstale: gen/monolith/src/main.rs\n\
+         missing: servlets/books/api/Cargo.toml\nstale: servlets/books/api/src/lib.rs\n\
+         orphaned: gen/servers/shelf/Cargo.toml\norphaned: gen/servers/shelf/src/lib.rs\n\
+         orphaned: gen/servers/shelf/src/main.rs\n\
          orphaned: servlets/shelf/api/Cargo.toml\norphaned: servlets/shelf/api/rustfmt.toml\n\
          orphaned: servlets/shelf/api/src/lib.rs\nhelp: run `orrery gen` and commit the result\n"
     );
     let repaired = orrery(dir.path(), &["gen"]);
     assert_eq!(
         repaired.stderr,
-        "orrery gen: wrote 2 file(s), removed 3, 1 unchanged\n"
+        "orrery gen: wrote 4 file(s), removed 6, 5 unchanged\n"
     );
     assert_eq!(orrery(dir.path(), &["gen", "--check"]).code, 0);
 }
@@ -156,5 +171,31 @@ fn gen_writes_nothing_while_a_violation_stands() {
         out.stderr,
         "orrery gen: nothing written while 1 problem(s) stand; fix them first\n"
     );
+    assert!(generated(dir.path()).is_empty());
+}
+
+#[test]
+fn a_missing_or_mismatched_handler_is_an_orrery_diagnostic_naming_the_rpc() {
+    let dir = fixture("gen");
+    write(
+        dir.path(),
+        "servlets/books/src/lib.rs",
+        "use books_api::Status;\n\npub struct Books;\n\npub fn init() -> Books {\n    Books\n}\n\nasync fn unused(_: Status) {}\n",
+    );
+    write(
+        dir.path(),
+        "servlets/shelf/src/handlers.rs",
+        "use books_api::BooksClient;\nuse shelf_api::{ListShelfRequest, ListShelfResponse, Status};\n\n\
+         pub struct Shelf;\n\npub fn init(_books: BooksClient) -> Shelf {\n    Shelf\n}\n\n\
+         pub fn list_shelf(_shelf: &Shelf, _request: ListShelfRequest) -> Result<ListShelfResponse, Status> {\n    \
+         Ok(ListShelfResponse::default())\n}\n",
+    );
+    let out = orrery(dir.path(), &["gen"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "orrery gen: nothing written while 2 problem(s) stand; fix them first\n"
+    );
+    insta::assert_snapshot!(out.stdout);
     assert!(generated(dir.path()).is_empty());
 }

@@ -124,7 +124,14 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
             manifest_path: file.path.clone(),
             manifest,
         };
-        if kind == ComponentKind::Servlet && has_cargo(snapshot, &format!("{directory}/api")) {
+        // The API crate is a component as soon as the servlet has protos, before `orrery gen`
+        // first writes it, so the servlets calling it are judged the same before and after.
+        let has_api = has_cargo(snapshot, &format!("{directory}/api"))
+            || snapshot
+                .protos
+                .iter()
+                .any(|proto| proto.path.starts_with(&format!("{directory}/")));
+        if kind == ComponentKind::Servlet && has_api {
             let api = Component {
                 id: ComponentId::new(format!("{directory}/api")),
                 kind: ComponentKind::Api,

@@ -2,7 +2,7 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use crate::rpc::AuditRecord;
+use admin_api::AuditRecord;
 
 #[derive(Debug, Default)]
 pub struct AuditLog {

@@ -1,22 +1,27 @@
 //! The admin servlet's RPC handlers.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
+use admin_api::{
+    AuditLogRequest, AuditLogResponse, AuditRecord, InspectUserRequest, InspectUserResponse, Status,
+};
 use auth::{Scope, Session, Signer, UserId};
+use files_api::{FilesClient, UsageRequest};
 
 use crate::audit::AuditLog;
-use crate::rpc::{
-    AuditLogRequest, AuditLogResponse, AuditRecord, Code, InspectUserRequest, InspectUserResponse,
-    Status,
-};
-use crate::upstream::{FilesApi, MetadataApi};
+use crate::metadata::MetadataApi;
 
 const DEFAULT_AUDIT_LIMIT: u32 = 20;
+
+/// How long admin waits for files to report on an account.
+const FILES_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The servlet's state, shared by every handler.
 pub struct AdminServlet {
     pub signer: Signer,
-    pub files: Box<dyn FilesApi + Send + Sync>,
+    /// The files servlet, for what an account stores.
+    pub files: FilesClient,
     pub metadata: Box<dyn MetadataApi + Send + Sync>,
     pub audit: AuditLog,
     /// Unix seconds; replaced by a fixed clock in tests.
@@ -24,10 +29,42 @@ pub struct AdminServlet {
 }
 
 impl AdminServlet {
+    /// An empty audit log on the system clock; calls to `files` time out after a second.
+    pub fn new(
+        signer: Signer,
+        files: FilesClient,
+        metadata: Box<dyn MetadataApi + Send + Sync>,
+    ) -> AdminServlet {
+        AdminServlet {
+            signer,
+            files: files.with_timeout(FILES_TIMEOUT),
+            metadata,
+            audit: AuditLog::default(),
+            clock: system_clock,
+        }
+    }
+
     fn staff_session(&self, token: &str) -> Result<Session, Status> {
-        let session = self.signer.validate(token, (self.clock)())?;
-        session.require(Scope::Admin)?;
+        let session = self
+            .signer
+            .validate(token, (self.clock)())
+            .map_err(auth_status)?;
+        session.require(Scope::Admin).map_err(auth_status)?;
         Ok(session)
+    }
+}
+
+pub fn system_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A refused session: PERMISSION_DENIED when it lacks a scope, UNAUTHENTICATED otherwise.
+fn auth_status(error: auth::AuthError) -> Status {
+    match error {
+        auth::AuthError::MissingScope(_) => Status::permission_denied(error.to_string()),
+        _ => Status::unauthenticated(error.to_string()),
     }
 }
 
@@ -40,8 +77,7 @@ pub async fn inspect_user(
     let staff = servlet.staff_session(&request.token)?;
     let reason = request.reason.trim();
     if reason.is_empty() {
-        return Err(Status::new(
-            Code::InvalidArgument,
+        return Err(Status::invalid_argument(
             "say why you are inspecting this account",
         ));
     }
@@ -54,7 +90,14 @@ pub async fn inspect_user(
 
     let user = UserId(request.user_id);
     let account = servlet.metadata.account(user)?;
-    let usage = servlet.files.usage(&request.token, user)?;
+    // files checks the staff member's token again: it needs the `admin` scope too.
+    let usage = servlet
+        .files
+        .usage(UsageRequest {
+            token: request.token,
+            user_id: request.user_id,
+        })
+        .await?;
 
     let mut report = String::new();
     // Writing to a String cannot fail.
@@ -69,8 +112,8 @@ pub async fn inspect_user(
         "{} files, {} bytes",
         usage.file_count, usage.total_bytes
     );
-    if let Some(largest) = &usage.largest_path {
-        let _ = writeln!(report, "largest: {largest}");
+    if let Some(largest) = &usage.largest {
+        let _ = writeln!(report, "largest: {}", largest.path);
     }
     Ok(InspectUserResponse {
         report,
@@ -96,32 +139,80 @@ pub async fn audit_log(
 
 #[cfg(test)]
 mod tests {
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
+    use std::sync::Arc;
+
+    use admin_api::Code;
+    use files_api::files_service_server::{FilesService, SERVICE_NAME};
+    use files_api::{
+        Entry, EntryKind, ListFilesRequest, ListFilesResponse, PutFileRequest, PutFileResponse,
+        RecentFilesRequest, RecentFilesResponse, ShareFileRequest, ShareFileResponse,
+        StatFileRequest, StatFileResponse, UsageResponse,
+    };
+    use orrery_runtime::codegen::{Clients, Request, Response, async_trait};
 
     use super::*;
-    use crate::upstream::{Account, Usage};
-
-    /// Runs a handler to completion; they never wait on anything in tests.
-    fn block_on<F: Future>(future: F) -> F::Output {
-        match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(output) => output,
-            Poll::Pending => panic!("handler awaited something that never completes"),
-        }
-    }
+    use crate::metadata::Account;
 
     const NOW: u64 = 1_700_000_000;
 
     /// Knows user 1 only.
     struct Fake;
 
-    impl FilesApi for Fake {
-        fn usage(&self, _token: &str, _user: UserId) -> Result<Usage, Status> {
-            Ok(Usage {
+    #[async_trait]
+    impl FilesService for Fake {
+        async fn usage(
+            &self,
+            request: Request<UsageRequest>,
+        ) -> Result<Response<UsageResponse>, Status> {
+            if request.into_inner().token.is_empty() {
+                return Err(Status::unauthenticated("admin forwards the staff token"));
+            }
+            Ok(Response::new(UsageResponse {
                 file_count: 2,
                 total_bytes: 40,
-                largest_path: Some("b/c.bin".into()),
-            })
+                largest: Some(Entry {
+                    name: "c.bin".into(),
+                    path: "b/c.bin".into(),
+                    kind: EntryKind::File as i32,
+                    size: 30,
+                    modified_at: 0,
+                }),
+            }))
+        }
+
+        async fn list_files(
+            &self,
+            _: Request<ListFilesRequest>,
+        ) -> Result<Response<ListFilesResponse>, Status> {
+            Err(Status::unimplemented("admin only asks for usage"))
+        }
+
+        async fn stat_file(
+            &self,
+            _: Request<StatFileRequest>,
+        ) -> Result<Response<StatFileResponse>, Status> {
+            Err(Status::unimplemented("admin only asks for usage"))
+        }
+
+        async fn put_file(
+            &self,
+            _: Request<PutFileRequest>,
+        ) -> Result<Response<PutFileResponse>, Status> {
+            Err(Status::unimplemented("admin only asks for usage"))
+        }
+
+        async fn recent_files(
+            &self,
+            _: Request<RecentFilesRequest>,
+        ) -> Result<Response<RecentFilesResponse>, Status> {
+            Err(Status::unimplemented("admin only asks for usage"))
+        }
+
+        async fn share_file(
+            &self,
+            _: Request<ShareFileRequest>,
+        ) -> Result<Response<ShareFileResponse>, Status> {
+            Err(Status::unimplemented("admin only asks for usage"))
         }
     }
 
@@ -133,18 +224,21 @@ mod tests {
                     plan: "plus".into(),
                     created_at: 1_600_000_000,
                 }),
-                _ => Err(Status::new(Code::NotFound, format!("no account {user}"))),
+                _ => Err(Status::not_found(format!("no account {user}"))),
             }
         }
     }
 
     fn servlet() -> AdminServlet {
+        let clients = Clients::new(4 << 20, 4 << 20);
+        clients.host::<dyn FilesService>(SERVICE_NAME, Arc::new(Fake));
         AdminServlet {
-            signer: Signer::new("secret"),
-            files: Box::new(Fake),
-            metadata: Box::new(Fake),
-            audit: AuditLog::default(),
             clock: || NOW,
+            ..AdminServlet::new(
+                Signer::new("secret"),
+                FilesClient::new(&clients).unwrap(),
+                Box::new(Fake),
+            )
         }
     }
 
@@ -154,27 +248,28 @@ mod tests {
             .issue(&Session::new(UserId(user), scopes, NOW + 60))
     }
 
-    fn inspect(
+    async fn inspect(
         servlet: &AdminServlet,
         token: &str,
         user_id: u64,
         reason: &str,
     ) -> Result<InspectUserResponse, Status> {
-        block_on(inspect_user(
+        inspect_user(
             servlet,
             InspectUserRequest {
                 token: token.to_owned(),
                 user_id,
                 reason: reason.to_owned(),
             },
-        ))
+        )
+        .await
     }
 
-    #[test]
-    fn inspections_report_and_are_audited() {
+    #[tokio::test]
+    async fn inspections_report_and_are_audited() {
         let servlet = servlet();
         let staff = token(&servlet, 99, &[Scope::Admin]);
-        let response = inspect(&servlet, &staff, 1, " ticket 123 ").unwrap();
+        let response = inspect(&servlet, &staff, 1, " ticket 123 ").await.unwrap();
         assert_eq!(
             response.report,
             "user 1 <ada@example.com>\nplan plus, since 1600000000\n2 files, 40 bytes\nlargest: b/c.bin\n"
@@ -182,16 +277,20 @@ mod tests {
 
         // A lookup that fails is still audited.
         assert_eq!(
-            inspect(&servlet, &staff, 2, "ticket 124").unwrap_err().code,
+            inspect(&servlet, &staff, 2, "ticket 124")
+                .await
+                .unwrap_err()
+                .code(),
             Code::NotFound
         );
-        let log = block_on(audit_log(
+        let log = audit_log(
             &servlet,
             AuditLogRequest {
                 token: staff,
                 limit: 0,
             },
-        ))
+        )
+        .await
         .unwrap();
         let logged: Vec<_> = log
             .records
@@ -201,17 +300,20 @@ mod tests {
         assert_eq!(logged, [(2, "ticket 124"), (1, "ticket 123")]);
     }
 
-    #[test]
-    fn only_staff_with_a_reason_may_inspect() {
+    #[tokio::test]
+    async fn only_staff_with_a_reason_may_inspect() {
         let servlet = servlet();
         let user = token(&servlet, 1, &[Scope::Read]);
         assert_eq!(
-            inspect(&servlet, &user, 1, "curious").unwrap_err().code,
+            inspect(&servlet, &user, 1, "curious")
+                .await
+                .unwrap_err()
+                .code(),
             Code::PermissionDenied
         );
         let staff = token(&servlet, 99, &[Scope::Admin]);
         assert_eq!(
-            inspect(&servlet, &staff, 1, "  ").unwrap_err().code,
+            inspect(&servlet, &staff, 1, "  ").await.unwrap_err().code(),
             Code::InvalidArgument
         );
         assert!(servlet.audit.latest(10).is_empty());

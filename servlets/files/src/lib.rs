@@ -1,14 +1,104 @@
 //! The files servlet: a user's files, kept in an in-memory stand-in for the blob store.
 //!
-//! `rpc` holds the request, response and status types (local stand-ins until the API crate is
-//! generated), `store` the file table, `upstream` the sharing API this servlet calls, and
-//! `handlers` the RPC handlers.
+//! `store` holds the file table and `handlers` the RPC handlers, which take and return the
+//! messages of the `files_api` crate generated from `proto/files.proto`, and reach the sharing
+//! servlet through its typed client, `sharing_api::SharingClient`.
 
 pub mod handlers;
-pub mod rpc;
+mod status;
 pub mod store;
-pub mod upstream;
+
+use auth::Signer;
+use sharing_api::SharingClient;
 
 pub use handlers::{
     FilesServlet, list_files, put_file, recent_files, share_file, stat_file, usage,
 };
+
+/// The key session tokens are signed and checked with when `ORRERY_SIGNING_KEY` is unset or
+/// empty: a development key. Every servlet of the repository uses the same variable and the
+/// same default, since servlets forward their caller's token to the servlets they call.
+pub const DEV_SIGNING_KEY: &str = "orrery-dev-signing-key";
+
+/// The servlet's state, as its server binary builds it: an empty file table, tokens checked
+/// with `ORRERY_SIGNING_KEY` (or [`DEV_SIGNING_KEY`]) against the system clock, and `sharing`
+/// for share links.
+pub fn init(sharing: SharingClient) -> FilesServlet {
+    let key = signing_key(std::env::var("ORRERY_SIGNING_KEY").ok());
+    FilesServlet::new(Signer::new(key), sharing)
+}
+
+/// The signing key, given the value of `ORRERY_SIGNING_KEY`.
+fn signing_key(variable: Option<String>) -> String {
+    variable
+        .filter(|key| !key.is_empty())
+        .unwrap_or_else(|| DEV_SIGNING_KEY.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use auth::{Scope, Session, UserId};
+    use files_api::{
+        ListFilesRequest, PutFileRequest, RecentFilesRequest, ShareFileRequest, StatFileRequest,
+        UsageRequest,
+    };
+    use orrery_runtime::codegen::Clients;
+
+    use super::*;
+
+    /// A client of a sharing servlet that is not running: enough for calls that stay in files.
+    fn unreachable_sharing() -> SharingClient {
+        let clients = Clients::from_environment(
+            None,
+            [(
+                "ORRERY_ENDPOINT_SHARING".to_owned(),
+                "http://127.0.0.1:1".to_owned(),
+            )],
+            1024,
+            1024,
+        )
+        .unwrap();
+        SharingClient::new(&clients).unwrap()
+    }
+
+    #[test]
+    fn the_signing_key_defaults_to_the_development_key() {
+        assert_eq!(signing_key(None), DEV_SIGNING_KEY);
+        assert_eq!(signing_key(Some(String::new())), DEV_SIGNING_KEY);
+        assert_eq!(signing_key(Some("prod".into())), "prod");
+    }
+
+    #[tokio::test]
+    async fn init_accepts_tokens_signed_with_the_configured_key() {
+        let servlet = init(unreachable_sharing());
+        let signer = Signer::new(signing_key(std::env::var("ORRERY_SIGNING_KEY").ok()));
+        let token = signer.issue(&Session::new(UserId(3), &[Scope::Write], u64::MAX));
+        let written = put_file(
+            &servlet,
+            PutFileRequest {
+                token,
+                path: "a.txt".into(),
+                size: 1,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(written.revision, 1);
+    }
+
+    /// What the generated adapter needs: shared state, and handler futures it can move
+    /// between threads.
+    #[tokio::test]
+    async fn the_state_and_handlers_can_be_served() {
+        fn state<T: Send + Sync + 'static>(_: &T) {}
+        fn send<T: Send>(_: T) {}
+        let servlet = init(unreachable_sharing());
+        state(&servlet);
+        send(list_files(&servlet, ListFilesRequest::default()));
+        send(stat_file(&servlet, StatFileRequest::default()));
+        send(put_file(&servlet, PutFileRequest::default()));
+        send(recent_files(&servlet, RecentFilesRequest::default()));
+        send(share_file(&servlet, ShareFileRequest::default()));
+        send(usage(&servlet, UsageRequest::default()));
+    }
+}

@@ -1,22 +1,69 @@
 //! The home servlet's RPC handler.
 
-use auth::{Scope, Signer};
+use std::time::Duration;
 
+use auth::{Scope, Signer};
+use files_api::{FilesClient, RecentFilesRequest};
+use home_api::{Code, HomepageRequest, HomepageResponse, Section, Status};
+use nav_api::{MenuRequest, NavClient};
+
+use crate::metadata::MetadataApi;
 use crate::render::{Homepage, render, title};
-use crate::rpc::{HomepageRequest, HomepageResponse, Section, Status};
-use crate::upstream::{FilesApi, MetadataApi, NavApi};
 
 /// How many recent files the homepage lists.
 pub const RECENT_FILES: u32 = 5;
 
+/// How long home waits for each servlet it calls; a slower one degrades its section.
+pub const CALLEE_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// The servlet's state, shared by every handler.
 pub struct HomeServlet {
     pub signer: Signer,
-    pub nav: Box<dyn NavApi + Send + Sync>,
-    pub files: Box<dyn FilesApi + Send + Sync>,
+    /// The nav servlet, for the menu.
+    pub nav: NavClient,
+    /// The files servlet, for the recent files.
+    pub files: FilesClient,
     pub metadata: Box<dyn MetadataApi + Send + Sync>,
     /// Unix seconds; replaced by a fixed clock in tests.
     pub clock: fn() -> u64,
+}
+
+impl HomeServlet {
+    /// A servlet on the system clock whose calls to nav and files time out after
+    /// [`CALLEE_TIMEOUT`].
+    pub fn new(
+        signer: Signer,
+        nav: NavClient,
+        files: FilesClient,
+        metadata: Box<dyn MetadataApi + Send + Sync>,
+    ) -> HomeServlet {
+        HomeServlet {
+            signer,
+            nav: nav.with_timeout(CALLEE_TIMEOUT),
+            files: files.with_timeout(CALLEE_TIMEOUT),
+            metadata,
+            clock: system_clock,
+        }
+    }
+}
+
+pub fn system_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A refused session: PERMISSION_DENIED when it lacks a scope, UNAUTHENTICATED otherwise.
+fn auth_status(error: auth::AuthError) -> Status {
+    match error {
+        auth::AuthError::MissingScope(_) => Status::permission_denied(error.to_string()),
+        _ => Status::unauthenticated(error.to_string()),
+    }
+}
+
+/// Failures worth showing a degraded page for, rather than an error page.
+fn is_transient(code: Code) -> bool {
+    matches!(code, Code::Unavailable | Code::DeadlineExceeded)
 }
 
 /// Keeps a callee's answer, or `None` when it failed transiently and the page should degrade.
@@ -27,7 +74,7 @@ fn tolerate<T>(
 ) -> Result<Option<T>, Status> {
     match result {
         Ok(value) => Ok(Some(value)),
-        Err(status) if status.code.is_transient() => {
+        Err(status) if is_transient(status.code()) => {
             degraded.push(section);
             Ok(None)
         }
@@ -43,25 +90,36 @@ pub async fn get_homepage(
     request: HomepageRequest,
 ) -> Result<HomepageResponse, Status> {
     let now = (servlet.clock)();
-    let session = servlet.signer.validate(&request.token, now)?;
-    session.require(Scope::Read)?;
+    let session = servlet
+        .signer
+        .validate(&request.token, now)
+        .map_err(auth_status)?;
+    session.require(Scope::Read).map_err(auth_status)?;
 
     let mut degraded = Vec::new();
-    let menu = tolerate(
-        servlet.nav.build_menu(&request.token, "/"),
-        Section::Menu,
-        &mut degraded,
-    )?;
+    let menu = servlet
+        .nav
+        .build_menu(MenuRequest {
+            token: request.token.clone(),
+            current_path: "/".to_owned(),
+        })
+        .await
+        .map(|menu| menu.entries);
+    let menu = tolerate(menu, Section::Menu, &mut degraded)?;
     let display_name = tolerate(
         servlet.metadata.display_name(session.user),
         Section::Greeting,
         &mut degraded,
     )?;
-    let recent = tolerate(
-        servlet.files.recent_files(&request.token, RECENT_FILES),
-        Section::RecentFiles,
-        &mut degraded,
-    )?;
+    let recent = servlet
+        .files
+        .recent_files(RecentFilesRequest {
+            token: request.token,
+            limit: RECENT_FILES,
+        })
+        .await
+        .map(|recent| recent.entries);
+    let recent = tolerate(recent, Section::RecentFiles, &mut degraded)?;
 
     let page = Homepage {
         display_name: display_name.as_deref(),
@@ -72,28 +130,26 @@ pub async fn get_homepage(
     Ok(HomepageResponse {
         title: title(page.display_name),
         html: render(&page),
-        degraded,
+        degraded: degraded.into_iter().map(|section| section as i32).collect(),
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
+    use std::sync::Arc;
 
     use auth::{Session, UserId};
+    use files_api::files_service_server::{self, FilesService};
+    use files_api::{
+        Entry, EntryKind, ListFilesRequest, ListFilesResponse, PutFileRequest, PutFileResponse,
+        RecentFilesResponse, ShareFileRequest, ShareFileResponse, StatFileRequest,
+        StatFileResponse, UsageRequest, UsageResponse,
+    };
+    use nav_api::nav_service_server::{self, NavService};
+    use nav_api::{MenuEntry, MenuResponse};
+    use orrery_runtime::codegen::{Clients, Request, Response, async_trait};
 
     use super::*;
-    use crate::rpc::Code;
-    use crate::upstream::{MenuItem, RecentFile};
-
-    /// Runs a handler to completion; they never wait on anything in tests.
-    fn block_on<F: Future>(future: F) -> F::Output {
-        match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(output) => output,
-            Poll::Pending => panic!("handler awaited something that never completes"),
-        }
-    }
 
     const NOW: u64 = 1_700_000_000;
 
@@ -109,31 +165,82 @@ mod tests {
         }
     }
 
-    impl NavApi for Fake {
-        fn build_menu(&self, _token: &str, current_path: &str) -> Result<Vec<MenuItem>, Status> {
-            let item = |label: &str, href: &str| MenuItem {
+    #[async_trait]
+    impl NavService for Fake {
+        async fn build_menu(
+            &self,
+            request: Request<MenuRequest>,
+        ) -> Result<Response<MenuResponse>, Status> {
+            let current_path = request.into_inner().current_path;
+            let item = |label: &str, href: &str| MenuEntry {
                 label: label.into(),
                 href: href.into(),
                 active: href == current_path,
                 badge: None,
             };
-            self.answer(vec![
+            let entries = vec![
                 item("Home", "/"),
                 item("Files", "/files"),
                 item("Shared", "/shared"),
-            ])
+            ];
+            self.answer(MenuResponse {
+                entries,
+                html: String::new(),
+            })
+            .map(Response::new)
         }
     }
 
-    impl FilesApi for Fake {
-        fn recent_files(&self, _token: &str, limit: u32) -> Result<Vec<RecentFile>, Status> {
-            let file = RecentFile {
+    #[async_trait]
+    impl FilesService for Fake {
+        async fn recent_files(
+            &self,
+            request: Request<RecentFilesRequest>,
+        ) -> Result<Response<RecentFilesResponse>, Status> {
+            let file = Entry {
                 name: "plan.pdf".into(),
                 path: "Docs/plan.pdf".into(),
+                kind: EntryKind::File as i32,
                 size: 1536,
                 modified_at: NOW - 7200,
             };
-            self.answer(vec![file; limit.min(1) as usize])
+            let limit = request.into_inner().limit;
+            self.answer(RecentFilesResponse {
+                entries: vec![file; limit.min(1) as usize],
+            })
+            .map(Response::new)
+        }
+
+        async fn list_files(
+            &self,
+            _: Request<ListFilesRequest>,
+        ) -> Result<Response<ListFilesResponse>, Status> {
+            Err(Status::unimplemented("home only asks for recent files"))
+        }
+
+        async fn stat_file(
+            &self,
+            _: Request<StatFileRequest>,
+        ) -> Result<Response<StatFileResponse>, Status> {
+            Err(Status::unimplemented("home only asks for recent files"))
+        }
+
+        async fn put_file(
+            &self,
+            _: Request<PutFileRequest>,
+        ) -> Result<Response<PutFileResponse>, Status> {
+            Err(Status::unimplemented("home only asks for recent files"))
+        }
+
+        async fn share_file(
+            &self,
+            _: Request<ShareFileRequest>,
+        ) -> Result<Response<ShareFileResponse>, Status> {
+            Err(Status::unimplemented("home only asks for recent files"))
+        }
+
+        async fn usage(&self, _: Request<UsageRequest>) -> Result<Response<UsageResponse>, Status> {
+            Err(Status::unimplemented("home only asks for recent files"))
         }
     }
 
@@ -143,13 +250,19 @@ mod tests {
         }
     }
 
+    /// A servlet whose nav, files and metadata answer, or fail with the code given.
     fn servlet(nav: Option<Code>, files: Option<Code>, metadata: Option<Code>) -> HomeServlet {
+        let clients = Clients::new(4 << 20, 4 << 20);
+        clients.host::<dyn NavService>(nav_service_server::SERVICE_NAME, Arc::new(Fake(nav)));
+        clients.host::<dyn FilesService>(files_service_server::SERVICE_NAME, Arc::new(Fake(files)));
         HomeServlet {
-            signer: Signer::new("secret"),
-            nav: Box::new(Fake(nav)),
-            files: Box::new(Fake(files)),
-            metadata: Box::new(Fake(metadata)),
             clock: || NOW,
+            ..HomeServlet::new(
+                Signer::new("secret"),
+                NavClient::new(&clients).unwrap(),
+                FilesClient::new(&clients).unwrap(),
+                Box::new(Fake(metadata)),
+            )
         }
     }
 
@@ -161,24 +274,31 @@ mod tests {
         }
     }
 
-    #[test]
-    fn assembles_the_homepage_from_its_callees() {
+    #[tokio::test]
+    async fn assembles_the_homepage_from_its_callees() {
         let servlet = servlet(None, None, None);
-        let page = block_on(get_homepage(&servlet, request(&servlet))).unwrap();
+        let page = get_homepage(&servlet, request(&servlet)).await.unwrap();
         assert_eq!(page.title, "Home – Ada");
         assert!(page.degraded.is_empty());
         assert!(page.html.contains(r#"<a href="/shared">Shared</a>"#));
+        assert!(
+            page.html
+                .contains(r#"<a href="/" class="active" aria-current="page">Home</a>"#)
+        );
         assert!(
             page.html
                 .contains("<li>Docs/plan.pdf · 1.5 KB · 2 h ago</li>")
         );
     }
 
-    #[test]
-    fn degrades_sections_whose_callee_is_unavailable() {
+    #[tokio::test]
+    async fn degrades_sections_whose_callee_is_unavailable() {
         let servlet = servlet(Some(Code::Unavailable), Some(Code::DeadlineExceeded), None);
-        let page = block_on(get_homepage(&servlet, request(&servlet))).unwrap();
-        assert_eq!(page.degraded, [Section::Menu, Section::RecentFiles]);
+        let page = get_homepage(&servlet, request(&servlet)).await.unwrap();
+        assert_eq!(
+            page.degraded().collect::<Vec<_>>(),
+            [Section::Menu, Section::RecentFiles]
+        );
         assert!(page.html.contains("Welcome back, Ada"));
         assert!(
             page.html
@@ -186,11 +306,11 @@ mod tests {
         );
     }
 
-    #[test]
-    fn fails_on_errors_that_are_not_transient() {
+    #[tokio::test]
+    async fn fails_on_errors_that_are_not_transient() {
         let servlet = servlet(None, Some(Code::PermissionDenied), None);
-        let error = block_on(get_homepage(&servlet, request(&servlet))).unwrap_err();
-        assert_eq!(error.code, Code::PermissionDenied);
+        let error = get_homepage(&servlet, request(&servlet)).await.unwrap_err();
+        assert_eq!(error.code(), Code::PermissionDenied);
 
         let expired = HomepageRequest {
             token: servlet
@@ -198,7 +318,7 @@ mod tests {
                 .issue(&Session::new(UserId(1), &[Scope::Read], NOW)),
         };
         assert_eq!(
-            block_on(get_homepage(&servlet, expired)).unwrap_err().code,
+            get_homepage(&servlet, expired).await.unwrap_err().code(),
             Code::Unauthenticated
         );
     }

@@ -1,16 +1,18 @@
 //! Turns the pieces of the homepage into HTML with the ui library.
 
+use files_api::Entry;
+use nav_api::MenuEntry;
 use ui::format::{human_bytes, time_ago};
 use ui::html::Element;
 use ui::widgets::{Card, Link, Menu};
 
-use crate::upstream::{MenuItem, RecentFile};
-
 /// What the homepage shows; `None` where a callee was unavailable.
 pub struct Homepage<'a> {
     pub display_name: Option<&'a str>,
-    pub menu: Option<&'a [MenuItem]>,
-    pub recent: Option<&'a [RecentFile]>,
+    /// The menu, from nav.
+    pub menu: Option<&'a [MenuEntry]>,
+    /// The recent files, from files.
+    pub recent: Option<&'a [Entry]>,
     pub now: u64,
 }
 
@@ -83,15 +85,16 @@ mod tests {
 
     #[test]
     fn renders_live_data() {
-        let menu = [MenuItem {
+        let menu = [MenuEntry {
             label: "Home".into(),
             href: "/".into(),
             active: true,
             badge: None,
         }];
-        let recent = [RecentFile {
+        let recent = [Entry {
             name: "plan.pdf".into(),
             path: "Docs/plan.pdf".into(),
+            kind: files_api::EntryKind::File as i32,
             size: 2048,
             modified_at: 0,
         }];

@@ -1,11 +1,11 @@
 //! The nav servlet's RPC handler.
 
 use auth::{Scope, Signer};
+use nav_api::{Code, MenuEntry, MenuRequest, MenuResponse, Status};
 use ui::widgets::{Link, Menu};
 
 use crate::menu::entries_for;
-use crate::rpc::{Code, MenuEntry, MenuRequest, MenuResponse, Status};
-use crate::upstream::MetadataApi;
+use crate::metadata::MetadataApi;
 
 /// The servlet's state, shared by every handler.
 pub struct NavServlet {
@@ -15,23 +15,48 @@ pub struct NavServlet {
     pub clock: fn() -> u64,
 }
 
+impl NavServlet {
+    /// A servlet on the system clock.
+    pub fn new(signer: Signer, metadata: Box<dyn MetadataApi + Send + Sync>) -> NavServlet {
+        NavServlet {
+            signer,
+            metadata,
+            clock: system_clock,
+        }
+    }
+}
+
+pub fn system_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A refused session: PERMISSION_DENIED when it lacks a scope, UNAUTHENTICATED otherwise.
+fn auth_status(error: auth::AuthError) -> Status {
+    match error {
+        auth::AuthError::MissingScope(_) => Status::permission_denied(error.to_string()),
+        _ => Status::unauthenticated(error.to_string()),
+    }
+}
+
 /// Builds the caller's menu. The menu must render even when the metadata service is down, so
 /// an unavailable plan only hides the plan-specific entries.
 pub async fn build_menu(
     servlet: &NavServlet,
     request: MenuRequest,
 ) -> Result<MenuResponse, Status> {
-    let session = servlet.signer.validate(&request.token, (servlet.clock)())?;
-    session.require(Scope::Read)?;
+    let session = servlet
+        .signer
+        .validate(&request.token, (servlet.clock)())
+        .map_err(auth_status)?;
+    session.require(Scope::Read).map_err(auth_status)?;
     if !request.current_path.starts_with('/') {
-        return Err(Status::new(
-            Code::InvalidArgument,
-            "current_path must start with `/`",
-        ));
+        return Err(Status::invalid_argument("current_path must start with `/`"));
     }
     let plan = match servlet.metadata.plan(session.user) {
         Ok(plan) => Some(plan),
-        Err(status) if status.code == Code::Unavailable => None,
+        Err(status) if status.code() == Code::Unavailable => None,
         Err(status) => return Err(status),
     };
     let entries = entries_for(&session, plan, &request.current_path);
@@ -54,21 +79,10 @@ fn render(entries: &[MenuEntry]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
-
     use auth::{Session, UserId};
 
     use super::*;
-    use crate::upstream::Plan;
-
-    /// Runs a handler to completion; they never wait on anything in tests.
-    fn block_on<F: Future>(future: F) -> F::Output {
-        match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(output) => output,
-            Poll::Pending => panic!("handler awaited something that never completes"),
-        }
-    }
+    use crate::metadata::Plan;
 
     const NOW: u64 = 1_700_000_000;
 
@@ -79,8 +93,7 @@ mod tests {
         fn plan(&self, user: UserId) -> Result<Plan, Status> {
             match user {
                 UserId(1) => Ok(Plan::Basic),
-                _ => Err(Status::new(
-                    Code::Unavailable,
+                _ => Err(Status::unavailable(
                     "metadata.internal:443 is not answering",
                 )),
             }
@@ -89,9 +102,8 @@ mod tests {
 
     fn servlet() -> NavServlet {
         NavServlet {
-            signer: Signer::new("secret"),
-            metadata: Box::new(FakeMetadata),
             clock: || NOW,
+            ..NavServlet::new(Signer::new("secret"), Box::new(FakeMetadata))
         }
     }
 
@@ -105,10 +117,12 @@ mod tests {
         }
     }
 
-    #[test]
-    fn renders_the_menu_with_the_upgrade_prompt() {
+    #[tokio::test]
+    async fn renders_the_menu_with_the_upgrade_prompt() {
         let servlet = servlet();
-        let menu = block_on(build_menu(&servlet, request(&servlet, 1, "/files"))).unwrap();
+        let menu = build_menu(&servlet, request(&servlet, 1, "/files"))
+            .await
+            .unwrap();
         assert_eq!(menu.entries.len(), 3);
         assert!(menu.html.starts_with("<nav class=\"menu\">"));
         assert!(
@@ -121,10 +135,12 @@ mod tests {
         );
     }
 
-    #[test]
-    fn degrades_when_metadata_is_down() {
+    #[tokio::test]
+    async fn degrades_when_metadata_is_down() {
         let servlet = servlet();
-        let menu = block_on(build_menu(&servlet, request(&servlet, 2, "/"))).unwrap();
+        let menu = build_menu(&servlet, request(&servlet, 2, "/"))
+            .await
+            .unwrap();
         let labels: Vec<_> = menu
             .entries
             .iter()
@@ -133,20 +149,20 @@ mod tests {
         assert_eq!(labels, ["Home", "Files"]);
     }
 
-    #[test]
-    fn refuses_bad_tokens_and_paths() {
+    #[tokio::test]
+    async fn refuses_bad_tokens_and_paths() {
         let servlet = servlet();
         let bad_token = MenuRequest {
             token: "v1.1.2.read.0000000000000000".into(),
             current_path: "/".into(),
         };
         assert_eq!(
-            block_on(build_menu(&servlet, bad_token)).unwrap_err().code,
+            build_menu(&servlet, bad_token).await.unwrap_err().code(),
             Code::Unauthenticated
         );
         let relative = request(&servlet, 1, "files");
         assert_eq!(
-            block_on(build_menu(&servlet, relative)).unwrap_err().code,
+            build_menu(&servlet, relative).await.unwrap_err().code(),
             Code::InvalidArgument
         );
     }

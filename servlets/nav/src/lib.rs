@@ -1,12 +1,77 @@
 //! The nav servlet: the website's navigation menu.
 //!
-//! `rpc` holds the request, response and status types (local stand-ins until the API crate is
-//! generated), `menu` decides which entries a user sees, `upstream` is the metadata service nav
-//! calls, and `handlers` the RPC handler.
+//! `menu` decides which entries a user sees, `metadata` is the metadata service nav calls (an
+//! in-memory stand-in: the service is outside the repository), and `handlers` the RPC handler,
+//! which takes and returns the messages of the `nav_api` crate generated from
+//! `proto/nav.proto`.
 
 pub mod handlers;
 pub mod menu;
-pub mod rpc;
-pub mod upstream;
+pub mod metadata;
+
+use auth::Signer;
 
 pub use handlers::{NavServlet, build_menu};
+
+use crate::metadata::StandInMetadata;
+
+/// The key session tokens are signed and checked with when `ORRERY_SIGNING_KEY` is unset or
+/// empty: a development key. Every servlet of the repository uses the same variable and the
+/// same default, since servlets forward their caller's token to the servlets they call.
+pub const DEV_SIGNING_KEY: &str = "orrery-dev-signing-key";
+
+/// The servlet's state, as its server binary builds it: tokens checked with
+/// `ORRERY_SIGNING_KEY` (or [`DEV_SIGNING_KEY`]) against the system clock, and plans from
+/// [`StandInMetadata`]. nav calls no other servlet.
+pub fn init() -> NavServlet {
+    let key = signing_key(std::env::var("ORRERY_SIGNING_KEY").ok());
+    NavServlet::new(Signer::new(key), Box::new(StandInMetadata))
+}
+
+/// The signing key, given the value of `ORRERY_SIGNING_KEY`.
+fn signing_key(variable: Option<String>) -> String {
+    variable
+        .filter(|key| !key.is_empty())
+        .unwrap_or_else(|| DEV_SIGNING_KEY.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use auth::{Scope, Session, UserId};
+    use nav_api::MenuRequest;
+
+    use super::*;
+
+    #[test]
+    fn the_signing_key_defaults_to_the_development_key() {
+        assert_eq!(signing_key(None), DEV_SIGNING_KEY);
+        assert_eq!(signing_key(Some(String::new())), DEV_SIGNING_KEY);
+        assert_eq!(signing_key(Some("prod".into())), "prod");
+    }
+
+    #[tokio::test]
+    async fn init_accepts_tokens_signed_with_the_configured_key() {
+        let servlet = init();
+        let signer = Signer::new(signing_key(std::env::var("ORRERY_SIGNING_KEY").ok()));
+        let token = signer.issue(&Session::new(UserId(3), &[Scope::Read], u64::MAX));
+        let request = MenuRequest {
+            token,
+            current_path: "/".into(),
+        };
+        let menu = build_menu(&servlet, request).await.unwrap();
+        let labels: Vec<_> = menu.entries.iter().map(|e| e.label.as_str()).collect();
+        // The stand-in puts everyone on the basic plan.
+        assert_eq!(labels, ["Home", "Files", "Upgrade"]);
+    }
+
+    /// What the generated adapter needs: shared state, and handler futures it can move
+    /// between threads.
+    #[test]
+    fn the_state_and_handlers_can_be_served() {
+        fn state<T: Send + Sync + 'static>(_: &T) {}
+        fn send<T: Send>(_: T) {}
+        let servlet = init();
+        state(&servlet);
+        send(build_menu(&servlet, MenuRequest::default()));
+    }
+}

@@ -1,9 +1,9 @@
 //! Which entries a user's menu has, and which one is active.
 
 use auth::{Scope, Session};
+use nav_api::MenuEntry;
 
-use crate::rpc::MenuEntry;
-use crate::upstream::Plan;
+use crate::metadata::Plan;
 
 /// The entries for `session`; `plan` is `None` when the metadata service could not say.
 pub fn entries_for(session: &Session, plan: Option<Plan>, current_path: &str) -> Vec<MenuEntry> {

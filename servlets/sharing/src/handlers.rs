@@ -1,13 +1,14 @@
 //! The sharing servlet's RPC handlers.
 
-use auth::{Scope, Signer};
+use auth::{Scope, Session, Signer};
+use sharing_api::{
+    CreateLinkRequest, CreateLinkResponse, LinkSummary, ListLinksRequest, ListLinksResponse,
+    ResolveLinkRequest, ResolveLinkResponse, RevokeLinkRequest, RevokeLinkResponse, Status,
+};
 use storage_keys::file_key;
 
 use crate::links::{LinkStore, RevokeError, clamp_ttl};
-use crate::rpc::{
-    Code, CreateLinkRequest, CreateLinkResponse, LinkSummary, ListLinksRequest, ListLinksResponse,
-    ResolveLinkRequest, ResolveLinkResponse, RevokeLinkRequest, RevokeLinkResponse, Status,
-};
+use crate::status::{auth_status, key_status};
 
 /// The servlet's state, shared by every handler.
 pub struct SharingServlet {
@@ -29,6 +30,13 @@ impl SharingServlet {
         }
     }
 
+    /// The caller's session as of `now`, provided it has `scope`.
+    fn session(&self, token: &str, scope: Scope, now: u64) -> Result<Session, Status> {
+        let session = self.signer.validate(token, now).map_err(auth_status)?;
+        session.require(scope).map_err(auth_status)?;
+        Ok(session)
+    }
+
     fn url(&self, link_id: &str) -> String {
         format!("{}/{link_id}", self.base_url.trim_end_matches('/'))
     }
@@ -47,9 +55,8 @@ pub async fn create_link(
     request: CreateLinkRequest,
 ) -> Result<CreateLinkResponse, Status> {
     let now = (servlet.clock)();
-    let session = servlet.signer.validate(&request.token, now)?;
-    session.require(Scope::Share)?;
-    let key = file_key(session.user, &request.path)?;
+    let session = servlet.session(&request.token, Scope::Share, now)?;
+    let key = file_key(session.user, &request.path).map_err(key_status)?;
     // The link may outlive the session that created it: that is the point of sharing.
     let link = servlet.links.insert(key, now, clamp_ttl(request.ttl_secs));
     Ok(CreateLinkResponse {
@@ -65,12 +72,7 @@ pub async fn resolve_link(
     request: ResolveLinkRequest,
 ) -> Result<ResolveLinkResponse, Status> {
     let now = (servlet.clock)();
-    let not_found = || {
-        Status::new(
-            Code::NotFound,
-            format!("no live link `{}`", request.link_id),
-        )
-    };
+    let not_found = || Status::not_found(format!("no live link `{}`", request.link_id));
     let link = servlet.links.get(&request.link_id).ok_or_else(not_found)?;
     if !link.is_live(now) {
         return Err(not_found());
@@ -87,15 +89,13 @@ pub async fn revoke_link(
     servlet: &SharingServlet,
     request: RevokeLinkRequest,
 ) -> Result<RevokeLinkResponse, Status> {
-    let session = servlet.signer.validate(&request.token, (servlet.clock)())?;
-    session.require(Scope::Share)?;
+    let session = servlet.session(&request.token, Scope::Share, (servlet.clock)())?;
     match servlet.links.revoke(&request.link_id, session.user) {
         Ok(revoked) => Ok(RevokeLinkResponse { revoked }),
         // Someone else's link looks exactly like a missing one.
-        Err(RevokeError::NotFound | RevokeError::NotOwner) => Err(Status::new(
-            Code::NotFound,
-            format!("no link `{}`", request.link_id),
-        )),
+        Err(RevokeError::NotFound | RevokeError::NotOwner) => {
+            Err(Status::not_found(format!("no link `{}`", request.link_id)))
+        }
     }
 }
 
@@ -105,8 +105,7 @@ pub async fn list_links(
     request: ListLinksRequest,
 ) -> Result<ListLinksResponse, Status> {
     let now = (servlet.clock)();
-    let session = servlet.signer.validate(&request.token, now)?;
-    session.require(Scope::Read)?;
+    let session = servlet.session(&request.token, Scope::Read, now)?;
     let links = servlet
         .links
         .live_links_of(session.user, now)
@@ -122,21 +121,11 @@ pub async fn list_links(
 
 #[cfg(test)]
 mod tests {
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
-
-    use auth::{Session, UserId};
+    use auth::UserId;
+    use sharing_api::Code;
 
     use super::*;
     use crate::links::DEFAULT_TTL_SECS;
-
-    /// Runs a handler to completion; they never wait on anything in tests.
-    fn block_on<F: Future>(future: F) -> F::Output {
-        match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(output) => output,
-            Poll::Pending => panic!("handler awaited something that never completes"),
-        }
-    }
 
     const NOW: u64 = 1_700_000_000;
 
@@ -153,18 +142,19 @@ mod tests {
             .issue(&Session::new(UserId(user), scopes, NOW + 3600))
     }
 
-    #[test]
-    fn created_links_resolve_until_they_expire() {
+    #[tokio::test]
+    async fn created_links_resolve_until_they_expire() {
         let servlet = servlet();
         let token = token(&servlet, 42, &[Scope::Read, Scope::Share]);
-        let created = block_on(create_link(
+        let created = create_link(
             &servlet,
             CreateLinkRequest {
                 token,
                 path: "/Docs/plan.pdf".into(),
                 ttl_secs: None,
             },
-        ))
+        )
+        .await
         .unwrap();
         assert_eq!(
             created.url,
@@ -172,12 +162,13 @@ mod tests {
         );
         assert_eq!(created.expires_at, NOW + DEFAULT_TTL_SECS);
 
-        let resolved = block_on(resolve_link(
+        let resolved = resolve_link(
             &servlet,
             ResolveLinkRequest {
                 link_id: created.link_id.clone(),
             },
-        ))
+        )
+        .await
         .unwrap();
         assert_eq!(resolved.key, "u/42/f/Docs/plan.pdf");
         assert_eq!(resolved.owner, 42);
@@ -186,18 +177,19 @@ mod tests {
             clock: || NOW + DEFAULT_TTL_SECS,
             ..servlet
         };
-        let expired = block_on(resolve_link(
+        let expired = resolve_link(
             &later,
             ResolveLinkRequest {
                 link_id: created.link_id,
             },
-        ))
+        )
+        .await
         .unwrap_err();
-        assert_eq!(expired.code, Code::NotFound);
+        assert_eq!(expired.code(), Code::NotFound);
     }
 
-    #[test]
-    fn sharing_needs_the_share_scope() {
+    #[tokio::test]
+    async fn sharing_needs_the_share_scope() {
         let servlet = servlet();
         let token = token(&servlet, 42, &[Scope::Read]);
         let request = CreateLinkRequest {
@@ -206,43 +198,46 @@ mod tests {
             ttl_secs: Some(60),
         };
         assert_eq!(
-            block_on(create_link(&servlet, request)).unwrap_err().code,
+            create_link(&servlet, request).await.unwrap_err().code(),
             Code::PermissionDenied
         );
     }
 
-    #[test]
-    fn revoked_links_disappear_and_strangers_cannot_revoke() {
+    #[tokio::test]
+    async fn revoked_links_disappear_and_strangers_cannot_revoke() {
         let servlet = servlet();
         let owner = token(&servlet, 1, &[Scope::Read, Scope::Share]);
         let stranger = token(&servlet, 2, &[Scope::Read, Scope::Share]);
-        let link_id = block_on(create_link(
+        let link_id = create_link(
             &servlet,
             CreateLinkRequest {
                 token: owner.clone(),
                 path: "x/y.txt".into(),
                 ttl_secs: Some(600),
             },
-        ))
+        )
+        .await
         .unwrap()
         .link_id;
 
-        let refused = block_on(revoke_link(
+        let refused = revoke_link(
             &servlet,
             RevokeLinkRequest {
                 token: stranger,
                 link_id: link_id.clone(),
             },
-        ))
+        )
+        .await
         .unwrap_err();
-        assert_eq!(refused.code, Code::NotFound);
+        assert_eq!(refused.code(), Code::NotFound);
 
-        let listed = block_on(list_links(
+        let listed = list_links(
             &servlet,
             ListLinksRequest {
                 token: owner.clone(),
             },
-        ))
+        )
+        .await
         .unwrap();
         assert_eq!(
             listed.links,
@@ -253,26 +248,32 @@ mod tests {
             }]
         );
 
-        let revoked = block_on(revoke_link(
+        let revoked = revoke_link(
             &servlet,
             RevokeLinkRequest {
                 token: owner.clone(),
                 link_id: link_id.clone(),
             },
-        ))
+        )
+        .await
         .unwrap();
         assert!(revoked.revoked);
-        assert!(block_on(resolve_link(&servlet, ResolveLinkRequest { link_id })).is_err());
         assert!(
-            block_on(list_links(&servlet, ListLinksRequest { token: owner }))
+            resolve_link(&servlet, ResolveLinkRequest { link_id })
+                .await
+                .is_err()
+        );
+        assert!(
+            list_links(&servlet, ListLinksRequest { token: owner })
+                .await
                 .unwrap()
                 .links
                 .is_empty()
         );
     }
 
-    #[test]
-    fn bad_paths_are_invalid_arguments() {
+    #[tokio::test]
+    async fn bad_paths_are_invalid_arguments() {
         let servlet = servlet();
         let token = token(&servlet, 1, &[Scope::Share]);
         let request = CreateLinkRequest {
@@ -281,7 +282,7 @@ mod tests {
             ttl_secs: None,
         };
         assert_eq!(
-            block_on(create_link(&servlet, request)).unwrap_err().code,
+            create_link(&servlet, request).await.unwrap_err().code(),
             Code::InvalidArgument
         );
     }

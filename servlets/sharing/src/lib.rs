@@ -1,10 +1,82 @@
 //! The sharing servlet: expiring links to a user's files.
 //!
-//! `rpc` holds the request, response and status types (local stand-ins until the API crate is
-//! generated), `links` the in-memory link table and `handlers` the RPC handlers.
+//! `links` holds the in-memory link table and `handlers` the RPC handlers, which take and
+//! return the messages of the `sharing_api` crate generated from `proto/sharing.proto`.
 
 pub mod handlers;
 pub mod links;
-pub mod rpc;
+mod status;
+
+use auth::Signer;
 
 pub use handlers::{SharingServlet, create_link, list_links, resolve_link, revoke_link};
+
+/// Where `init`'s links are served.
+pub const BASE_URL: &str = "https://www.example.com/s/";
+
+/// The key session tokens are signed and checked with when `ORRERY_SIGNING_KEY` is unset or
+/// empty: a development key. Every servlet of the repository uses the same variable and the
+/// same default, since servlets forward their caller's token to the servlets they call.
+pub const DEV_SIGNING_KEY: &str = "orrery-dev-signing-key";
+
+/// The servlet's state, as its server binary builds it: an empty link table, links served under
+/// [`BASE_URL`], tokens checked with `ORRERY_SIGNING_KEY` (or [`DEV_SIGNING_KEY`]) against the
+/// system clock. sharing calls no other servlet.
+pub fn init() -> SharingServlet {
+    let key = signing_key(std::env::var("ORRERY_SIGNING_KEY").ok());
+    SharingServlet::new(Signer::new(key), BASE_URL)
+}
+
+/// The signing key, given the value of `ORRERY_SIGNING_KEY`.
+fn signing_key(variable: Option<String>) -> String {
+    variable
+        .filter(|key| !key.is_empty())
+        .unwrap_or_else(|| DEV_SIGNING_KEY.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use auth::{Scope, Session, UserId};
+    use sharing_api::{CreateLinkRequest, ListLinksRequest, ResolveLinkRequest, RevokeLinkRequest};
+
+    use super::*;
+
+    #[test]
+    fn the_signing_key_defaults_to_the_development_key() {
+        assert_eq!(signing_key(None), DEV_SIGNING_KEY);
+        assert_eq!(signing_key(Some(String::new())), DEV_SIGNING_KEY);
+        assert_eq!(signing_key(Some("prod".into())), "prod");
+    }
+
+    #[tokio::test]
+    async fn init_accepts_tokens_signed_with_the_configured_key() {
+        let servlet = init();
+        let signer = Signer::new(signing_key(std::env::var("ORRERY_SIGNING_KEY").ok()));
+        let token = signer.issue(&Session::new(UserId(3), &[Scope::Share], u64::MAX));
+        let created = create_link(
+            &servlet,
+            CreateLinkRequest {
+                token,
+                path: "a.txt".into(),
+                ttl_secs: None,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(created.url.starts_with("https://www.example.com/s/"));
+    }
+
+    /// What the generated adapter needs: shared state, and handler futures it can move
+    /// between threads.
+    #[test]
+    fn the_state_and_handlers_can_be_served() {
+        fn state<T: Send + Sync + 'static>(_: &T) {}
+        fn send<T: Send>(_: T) {}
+        let servlet = init();
+        state(&servlet);
+        send(create_link(&servlet, CreateLinkRequest::default()));
+        send(resolve_link(&servlet, ResolveLinkRequest::default()));
+        send(revoke_link(&servlet, RevokeLinkRequest::default()));
+        send(list_links(&servlet, ListLinksRequest::default()));
+    }
+}
