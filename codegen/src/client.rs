@@ -30,9 +30,20 @@ pub(crate) fn items(
     services: &[Service],
     docs: &Docs,
 ) -> Vec<syn::Item> {
+    // A service with a streaming RPC has no adapter (the handler check refuses it), and its
+    // trait, with a stream type per streaming method, cannot be a trait object: no client.
+    let services: Vec<&Service> = services
+        .iter()
+        .filter(|service| service.rpcs.iter().all(|rpc| !rpc.streaming))
+        .collect();
+    if services.is_empty() {
+        return vec![syn::parse_quote!(
+            pub use ::tonic::{Code, Status};
+        )];
+    }
     let client = format_ident!("{}", client_name(servlet));
-    let fields: Vec<syn::Ident> = services.iter().map(field).collect();
-    let traits: Vec<syn::Path> = services.iter().map(server_trait).collect();
+    let fields: Vec<syn::Ident> = services.iter().copied().map(field).collect();
+    let traits: Vec<syn::Path> = services.iter().copied().map(server_trait).collect();
     let names: Vec<&str> = services.iter().map(|s| s.full_name.as_str()).collect();
     let methods = services.iter().flat_map(|service| {
         let field = field(service);
@@ -42,7 +53,6 @@ pub(crate) fn items(
         service
             .rpcs
             .iter()
-            .filter(|rpc| !rpc.streaming)
             .map(move |rpc| {
                 let method = format_ident!("{}", rpc.rust_name);
                 let request = inside(&rpc.request, api_crate);
@@ -70,15 +80,19 @@ pub(crate) fn items(
                 }
             })
     });
-    let struct_doc = format!(
-        " A client of the `{servlet}` servlet, for the servlets that list it in `calls`.\n\n \
-         Built from the runtime's client factory, it calls `{servlet}` in-process when this \
-         process hosts it, and over gRPC otherwise; the calling code is the same either way."
-    );
+    let struct_doc = [
+        format!(" A client of the `{servlet}` servlet, for the servlets that list it in `calls`."),
+        String::new(),
+        format!(
+            " Built from the runtime's client factory, it calls `{servlet}` in-process when this"
+        ),
+        " process hosts it, and over gRPC otherwise; the calling code is the same either way."
+            .to_owned(),
+    ];
     let file: syn::File = syn::parse_quote! {
         pub use ::tonic::{Code, Status};
 
-        #[doc = #struct_doc]
+        #(#[doc = #struct_doc])*
         #[derive(Clone)]
         pub struct #client {
             #(#fields: ::orrery_runtime::codegen::Target<dyn #traits>,)*

@@ -164,8 +164,8 @@ fn adapter(api: &ApiCrate, clients: &[(String, String)], handlers: &Handlers) ->
             clients.host::<dyn ::#api_crate::#module::#server_trait>(#full_name, adapter.clone());
             runtime = runtime.add_service(
                 ::#api_crate::#module::#server::from_arc(adapter)
-                    .max_decoding_message_size(limits.max_request_bytes)
-                    .max_encoding_message_size(limits.max_response_bytes),
+                    .max_decoding_message_size(config.max_request_bytes)
+                    .max_encoding_message_size(config.max_response_bytes),
             );
         }
     });
@@ -217,7 +217,7 @@ fn adapter(api: &ApiCrate, clients: &[(String, String)], handlers: &Handlers) ->
             clients: &rt::Clients,
         ) -> ::core::result::Result<rt::Runtime, rt::Error> {
             let servlet = ::std::sync::Arc::new(::#servlet_crate::init(#(#client_values),*));
-            let limits = runtime.config().clone();
+            let config = runtime.config().clone();
             #(#hosting)*
             ::core::result::Result::Ok(runtime.add_descriptor_set(::#api_crate::FILE_DESCRIPTOR_SET))
         }

@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{api_crates, contents};
+use support::{api_crates, contents, generate};
 
 const GREETER: &str = include_str!("fixtures/greeter.txt");
 const CROSS_SERVLET: &str = include_str!("fixtures/cross_servlet.txt");
@@ -28,6 +28,39 @@ fn a_servlet_gets_a_manifest_a_rustfmt_toml_and_a_lib_rs() {
         "greeter_lib_rs",
         contents(&files, "servlets/greeter/api/src/lib.rs")
     );
+}
+
+#[test]
+fn a_servlet_with_handlers_gets_a_server_crate_and_a_place_in_the_monolith() {
+    let (files, problems) = generate(GREETER);
+    assert_eq!(problems, Vec::<String>::new());
+    let paths: Vec<&str> = files
+        .iter()
+        .map(|file| file.path.as_str())
+        .filter(|path| path.starts_with("gen/"))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "gen/monolith/Cargo.toml",
+            "gen/monolith/src/main.rs",
+            "gen/rustfmt.toml",
+            "gen/servers/greeter/Cargo.toml",
+            "gen/servers/greeter/src/lib.rs",
+            "gen/servers/greeter/src/main.rs",
+        ]
+    );
+    for (name, path) in [
+        (
+            "greeter_server_cargo_toml",
+            "gen/servers/greeter/Cargo.toml",
+        ),
+        ("greeter_server_lib_rs", "gen/servers/greeter/src/lib.rs"),
+        ("greeter_server_main_rs", "gen/servers/greeter/src/main.rs"),
+        ("monolith_main_rs", "gen/monolith/src/main.rs"),
+    ] {
+        insta::assert_snapshot!(name, contents(&files, path));
+    }
 }
 
 #[test]

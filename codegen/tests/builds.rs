@@ -64,9 +64,15 @@ fn lay_out(workspace: &Path, files: &[GeneratedFile], root: &Path) {
         .filter_map(|file| file.path.strip_suffix("/Cargo.toml"))
         .map(|directory| format!("{directory:?}"))
         .collect();
+    // Generated crates take the runtime from the workspace, as in a real repository.
+    let runtime = root
+        .join("runtime")
+        .canonicalize()
+        .expect("the runtime crate");
     let manifest = format!(
-        "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
-        members.join(", ")
+        "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[workspace.dependencies]\norrery-runtime = {{ path = {:?} }}\n",
+        members.join(", "),
+        runtime.display().to_string()
     );
     let lockfile = std::fs::read_to_string(root.join("Cargo.lock")).expect("read Cargo.lock");
     write_if_changed(&workspace.join("Cargo.toml"), &manifest);

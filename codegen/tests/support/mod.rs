@@ -16,6 +16,10 @@ pub fn snapshot(fixture: &str) -> Snapshot {
             snapshot.manifests.push(file);
         } else if file.path.ends_with(".proto") {
             snapshot.protos.push(file);
+        } else if file.path.ends_with("Cargo.toml") {
+            snapshot.cargo_manifests.push(file);
+        } else if file.path.ends_with(".rs") {
+            snapshot.rust_files.push(file);
         } else {
             panic!("the fixture's `{}` has no place in a snapshot", file.path);
         }
@@ -44,6 +48,15 @@ pub fn api_crates(fixture: &str) -> (Vec<GeneratedFile>, Vec<String>) {
     let (repository, diagnostics) = orrery_model::repository::load(&snapshot(fixture));
     assert_eq!(diagnostics, [], "the fixture loads cleanly");
     let (files, problems) = orrery_codegen::api_crates(&repository);
+    (files, problems.iter().map(render).collect())
+}
+
+/// Everything `orrery gen` writes for a fixture that must load without diagnostics.
+pub fn generate(fixture: &str) -> (Vec<GeneratedFile>, Vec<String>) {
+    let snapshot = snapshot(fixture);
+    let (repository, diagnostics) = orrery_model::repository::load(&snapshot);
+    assert_eq!(diagnostics, [], "the fixture loads cleanly");
+    let (files, problems) = orrery_codegen::generate(&repository, &snapshot);
     (files, problems.iter().map(render).collect())
 }
 

@@ -5,6 +5,16 @@ use std::fmt;
 
 use crate::session::{Scope, Session, UserId};
 
+/// The environment variable holding the key session tokens are signed and checked with.
+pub const SIGNING_KEY_VARIABLE: &str = "ORRERY_SIGNING_KEY";
+
+/// The key [`Signer::from_env`] falls back to when [`SIGNING_KEY_VARIABLE`] is unset or empty.
+///
+/// For local runs and tests only: it is public, so tokens signed with it prove nothing. Every
+/// servlet must share one key, since servlets forward their caller's token to the servlets they
+/// call; set the same [`SIGNING_KEY_VARIABLE`] for all of them, or leave it unset for all of them.
+pub const DEV_SIGNING_KEY: &str = "orrery-dev-signing-key";
+
 const VERSION: &str = "v1";
 const SIGNATURE_HEX_LEN: usize = 16;
 
@@ -53,6 +63,12 @@ impl Signer {
         Signer {
             secret: secret.into(),
         }
+    }
+
+    /// A signer keyed with [`SIGNING_KEY_VARIABLE`], or with [`DEV_SIGNING_KEY`] when the
+    /// variable is unset or empty (see [`signing_key`]).
+    pub fn from_env() -> Signer {
+        Signer::new(signing_key(std::env::var(SIGNING_KEY_VARIABLE).ok()))
     }
 
     /// Mints a token carrying `session`.
@@ -135,6 +151,14 @@ impl Signer {
     }
 }
 
+/// The signing key, given the value of [`SIGNING_KEY_VARIABLE`] (`None` when unset): the value
+/// itself, or [`DEV_SIGNING_KEY`] when it is unset or empty.
+pub fn signing_key(value: Option<String>) -> String {
+    value
+        .filter(|key| !key.is_empty())
+        .unwrap_or_else(|| DEV_SIGNING_KEY.to_owned())
+}
+
 /// Compares every bit, so the time taken does not reveal how much of a forged signature matched.
 fn same_signature(expected: u64, actual: u64) -> bool {
     (expected ^ actual).count_ones() == 0
@@ -146,6 +170,13 @@ mod tests {
 
     fn signer() -> Signer {
         Signer::new("test-secret")
+    }
+
+    #[test]
+    fn the_signing_key_defaults_to_the_development_key() {
+        assert_eq!(signing_key(None), DEV_SIGNING_KEY);
+        assert_eq!(signing_key(Some(String::new())), DEV_SIGNING_KEY);
+        assert_eq!(signing_key(Some("prod".into())), "prod");
     }
 
     #[test]

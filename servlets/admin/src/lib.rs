@@ -16,24 +16,11 @@ pub use handlers::{AdminServlet, audit_log, inspect_user};
 
 use crate::metadata::StandInMetadata;
 
-/// The key session tokens are signed and checked with when `ORRERY_SIGNING_KEY` is unset or
-/// empty: a development key. Every servlet of the repository uses the same variable and the
-/// same default, since servlets forward their caller's token to the servlets they call.
-pub const DEV_SIGNING_KEY: &str = "orrery-dev-signing-key";
-
-/// The servlet's state, as its server binary builds it: an empty audit log, tokens checked
-/// with `ORRERY_SIGNING_KEY` (or [`DEV_SIGNING_KEY`]) against the system clock, usage from
-/// `files` and accounts from [`StandInMetadata`].
+/// The servlet's state, as its server binary builds it: an empty audit log, tokens checked with
+/// `ORRERY_SIGNING_KEY` (or [`auth::DEV_SIGNING_KEY`]) against the system clock, usage from `files`
+/// and accounts from [`StandInMetadata`].
 pub fn init(files: FilesClient) -> AdminServlet {
-    let key = signing_key(std::env::var("ORRERY_SIGNING_KEY").ok());
-    AdminServlet::new(Signer::new(key), files, Box::new(StandInMetadata))
-}
-
-/// The signing key, given the value of `ORRERY_SIGNING_KEY`.
-fn signing_key(variable: Option<String>) -> String {
-    variable
-        .filter(|key| !key.is_empty())
-        .unwrap_or_else(|| DEV_SIGNING_KEY.to_owned())
+    AdminServlet::new(Signer::from_env(), files, Box::new(StandInMetadata))
 }
 
 #[cfg(test)]
@@ -54,17 +41,10 @@ mod tests {
         FilesClient::new(&clients).unwrap()
     }
 
-    #[test]
-    fn the_signing_key_defaults_to_the_development_key() {
-        assert_eq!(signing_key(None), DEV_SIGNING_KEY);
-        assert_eq!(signing_key(Some(String::new())), DEV_SIGNING_KEY);
-        assert_eq!(signing_key(Some("prod".into())), "prod");
-    }
-
     #[tokio::test]
     async fn init_accepts_tokens_signed_with_the_configured_key() {
         let servlet = init(unreachable_files());
-        let signer = Signer::new(signing_key(std::env::var("ORRERY_SIGNING_KEY").ok()));
+        let signer = Signer::from_env();
         let token = signer.issue(&Session::new(UserId(99), &[Scope::Admin], u64::MAX));
         let log = audit_log(&servlet, AuditLogRequest { token, limit: 0 })
             .await

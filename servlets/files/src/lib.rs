@@ -15,24 +15,11 @@ pub use handlers::{
     FilesServlet, list_files, put_file, recent_files, share_file, stat_file, usage,
 };
 
-/// The key session tokens are signed and checked with when `ORRERY_SIGNING_KEY` is unset or
-/// empty: a development key. Every servlet of the repository uses the same variable and the
-/// same default, since servlets forward their caller's token to the servlets they call.
-pub const DEV_SIGNING_KEY: &str = "orrery-dev-signing-key";
-
-/// The servlet's state, as its server binary builds it: an empty file table, tokens checked
-/// with `ORRERY_SIGNING_KEY` (or [`DEV_SIGNING_KEY`]) against the system clock, and `sharing`
-/// for share links.
+/// The servlet's state, as its server binary builds it: an empty file table, tokens checked with
+/// `ORRERY_SIGNING_KEY` (or [`auth::DEV_SIGNING_KEY`]) against the system clock, and `sharing` for
+/// share links.
 pub fn init(sharing: SharingClient) -> FilesServlet {
-    let key = signing_key(std::env::var("ORRERY_SIGNING_KEY").ok());
-    FilesServlet::new(Signer::new(key), sharing)
-}
-
-/// The signing key, given the value of `ORRERY_SIGNING_KEY`.
-fn signing_key(variable: Option<String>) -> String {
-    variable
-        .filter(|key| !key.is_empty())
-        .unwrap_or_else(|| DEV_SIGNING_KEY.to_owned())
+    FilesServlet::new(Signer::from_env(), sharing)
 }
 
 #[cfg(test)]
@@ -61,17 +48,10 @@ mod tests {
         SharingClient::new(&clients).unwrap()
     }
 
-    #[test]
-    fn the_signing_key_defaults_to_the_development_key() {
-        assert_eq!(signing_key(None), DEV_SIGNING_KEY);
-        assert_eq!(signing_key(Some(String::new())), DEV_SIGNING_KEY);
-        assert_eq!(signing_key(Some("prod".into())), "prod");
-    }
-
     #[tokio::test]
     async fn init_accepts_tokens_signed_with_the_configured_key() {
         let servlet = init(unreachable_sharing());
-        let signer = Signer::new(signing_key(std::env::var("ORRERY_SIGNING_KEY").ok()));
+        let signer = Signer::from_env();
         let token = signer.issue(&Session::new(UserId(3), &[Scope::Write], u64::MAX));
         let written = put_file(
             &servlet,

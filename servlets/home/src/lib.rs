@@ -17,24 +17,11 @@ pub use handlers::{HomeServlet, get_homepage};
 
 use crate::metadata::StandInMetadata;
 
-/// The key session tokens are signed and checked with when `ORRERY_SIGNING_KEY` is unset or
-/// empty: a development key. Every servlet of the repository uses the same variable and the
-/// same default, since servlets forward their caller's token to the servlets they call.
-pub const DEV_SIGNING_KEY: &str = "orrery-dev-signing-key";
-
-/// The servlet's state, as its server binary builds it: tokens checked with
-/// `ORRERY_SIGNING_KEY` (or [`DEV_SIGNING_KEY`]) against the system clock, the menu from
-/// `nav`, the recent files from `files` and display names from [`StandInMetadata`].
+/// The servlet's state, as its server binary builds it: tokens checked with `ORRERY_SIGNING_KEY`
+/// (or [`auth::DEV_SIGNING_KEY`]) against the system clock, the menu from `nav`, the recent files
+/// from `files` and display names from [`StandInMetadata`].
 pub fn init(nav: NavClient, files: FilesClient) -> HomeServlet {
-    let key = signing_key(std::env::var("ORRERY_SIGNING_KEY").ok());
-    HomeServlet::new(Signer::new(key), nav, files, Box::new(StandInMetadata))
-}
-
-/// The signing key, given the value of `ORRERY_SIGNING_KEY`.
-fn signing_key(variable: Option<String>) -> String {
-    variable
-        .filter(|key| !key.is_empty())
-        .unwrap_or_else(|| DEV_SIGNING_KEY.to_owned())
+    HomeServlet::new(Signer::from_env(), nav, files, Box::new(StandInMetadata))
 }
 
 #[cfg(test)]
@@ -56,13 +43,6 @@ mod tests {
         Clients::from_environment(None, [endpoint("NAV"), endpoint("FILES")], 1024, 1024).unwrap()
     }
 
-    #[test]
-    fn the_signing_key_defaults_to_the_development_key() {
-        assert_eq!(signing_key(None), DEV_SIGNING_KEY);
-        assert_eq!(signing_key(Some(String::new())), DEV_SIGNING_KEY);
-        assert_eq!(signing_key(Some("prod".into())), "prod");
-    }
-
     /// With nav and files down, the page still renders, from the metadata stand-in alone.
     #[tokio::test]
     async fn init_accepts_tokens_signed_with_the_configured_key() {
@@ -71,7 +51,7 @@ mod tests {
             NavClient::new(&clients).unwrap(),
             FilesClient::new(&clients).unwrap(),
         );
-        let signer = Signer::new(signing_key(std::env::var("ORRERY_SIGNING_KEY").ok()));
+        let signer = Signer::from_env();
         let token = signer.issue(&Session::new(UserId(3), &[Scope::Read], u64::MAX));
         let page = get_homepage(&servlet, HomepageRequest { token })
             .await

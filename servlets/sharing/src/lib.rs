@@ -14,24 +14,11 @@ pub use handlers::{SharingServlet, create_link, list_links, resolve_link, revoke
 /// Where `init`'s links are served.
 pub const BASE_URL: &str = "https://www.example.com/s/";
 
-/// The key session tokens are signed and checked with when `ORRERY_SIGNING_KEY` is unset or
-/// empty: a development key. Every servlet of the repository uses the same variable and the
-/// same default, since servlets forward their caller's token to the servlets they call.
-pub const DEV_SIGNING_KEY: &str = "orrery-dev-signing-key";
-
 /// The servlet's state, as its server binary builds it: an empty link table, links served under
-/// [`BASE_URL`], tokens checked with `ORRERY_SIGNING_KEY` (or [`DEV_SIGNING_KEY`]) against the
-/// system clock. sharing calls no other servlet.
+/// [`BASE_URL`], tokens checked with `ORRERY_SIGNING_KEY` (or [`auth::DEV_SIGNING_KEY`]) against
+/// the system clock. sharing calls no other servlet.
 pub fn init() -> SharingServlet {
-    let key = signing_key(std::env::var("ORRERY_SIGNING_KEY").ok());
-    SharingServlet::new(Signer::new(key), BASE_URL)
-}
-
-/// The signing key, given the value of `ORRERY_SIGNING_KEY`.
-fn signing_key(variable: Option<String>) -> String {
-    variable
-        .filter(|key| !key.is_empty())
-        .unwrap_or_else(|| DEV_SIGNING_KEY.to_owned())
+    SharingServlet::new(Signer::from_env(), BASE_URL)
 }
 
 #[cfg(test)]
@@ -41,17 +28,10 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn the_signing_key_defaults_to_the_development_key() {
-        assert_eq!(signing_key(None), DEV_SIGNING_KEY);
-        assert_eq!(signing_key(Some(String::new())), DEV_SIGNING_KEY);
-        assert_eq!(signing_key(Some("prod".into())), "prod");
-    }
-
     #[tokio::test]
     async fn init_accepts_tokens_signed_with_the_configured_key() {
         let servlet = init();
-        let signer = Signer::new(signing_key(std::env::var("ORRERY_SIGNING_KEY").ok()));
+        let signer = Signer::from_env();
         let token = signer.issue(&Session::new(UserId(3), &[Scope::Share], u64::MAX));
         let created = create_link(
             &servlet,

@@ -16,7 +16,7 @@ fn host(
     let servlet = ::std::sync::Arc::new(
         ::admin::init(::files_api::FilesClient::new(clients)?),
     );
-    let limits = runtime.config().clone();
+    let config = runtime.config().clone();
     let adapter = ::std::sync::Arc::new(
         AdminServiceAdapter(::std::sync::Arc::clone(&servlet)),
     );
@@ -27,8 +27,8 @@ fn host(
     runtime = runtime
         .add_service(
             ::admin_api::admin_service_server::AdminServiceServer::from_arc(adapter)
-                .max_decoding_message_size(limits.max_request_bytes)
-                .max_encoding_message_size(limits.max_response_bytes),
+                .max_decoding_message_size(config.max_request_bytes)
+                .max_encoding_message_size(config.max_response_bytes),
         );
     ::core::result::Result::Ok(
         runtime.add_descriptor_set(::admin_api::FILE_DESCRIPTOR_SET),

@@ -19,7 +19,7 @@ fn host(
             ::files_api::FilesClient::new(clients)?,
         ),
     );
-    let limits = runtime.config().clone();
+    let config = runtime.config().clone();
     let adapter = ::std::sync::Arc::new(
         HomeServiceAdapter(::std::sync::Arc::clone(&servlet)),
     );
@@ -30,8 +30,8 @@ fn host(
     runtime = runtime
         .add_service(
             ::home_api::home_service_server::HomeServiceServer::from_arc(adapter)
-                .max_decoding_message_size(limits.max_request_bytes)
-                .max_encoding_message_size(limits.max_response_bytes),
+                .max_decoding_message_size(config.max_request_bytes)
+                .max_encoding_message_size(config.max_response_bytes),
         );
     ::core::result::Result::Ok(
         runtime.add_descriptor_set(::home_api::FILE_DESCRIPTOR_SET),

@@ -14,7 +14,7 @@ fn host(
     clients: &rt::Clients,
 ) -> ::core::result::Result<rt::Runtime, rt::Error> {
     let servlet = ::std::sync::Arc::new(::nav::init());
-    let limits = runtime.config().clone();
+    let config = runtime.config().clone();
     let adapter = ::std::sync::Arc::new(
         NavServiceAdapter(::std::sync::Arc::clone(&servlet)),
     );
@@ -25,8 +25,8 @@ fn host(
     runtime = runtime
         .add_service(
             ::nav_api::nav_service_server::NavServiceServer::from_arc(adapter)
-                .max_decoding_message_size(limits.max_request_bytes)
-                .max_encoding_message_size(limits.max_response_bytes),
+                .max_decoding_message_size(config.max_request_bytes)
+                .max_encoding_message_size(config.max_response_bytes),
         );
     ::core::result::Result::Ok(
         runtime.add_descriptor_set(::nav_api::FILE_DESCRIPTOR_SET),

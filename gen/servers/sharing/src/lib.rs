@@ -14,7 +14,7 @@ fn host(
     clients: &rt::Clients,
 ) -> ::core::result::Result<rt::Runtime, rt::Error> {
     let servlet = ::std::sync::Arc::new(::sharing::init());
-    let limits = runtime.config().clone();
+    let config = runtime.config().clone();
     let adapter = ::std::sync::Arc::new(
         SharingServiceAdapter(::std::sync::Arc::clone(&servlet)),
     );
@@ -27,8 +27,8 @@ fn host(
             ::sharing_api::sharing_service_server::SharingServiceServer::from_arc(
                     adapter,
                 )
-                .max_decoding_message_size(limits.max_request_bytes)
-                .max_encoding_message_size(limits.max_response_bytes),
+                .max_decoding_message_size(config.max_request_bytes)
+                .max_encoding_message_size(config.max_response_bytes),
         );
     ::core::result::Result::Ok(
         runtime.add_descriptor_set(::sharing_api::FILE_DESCRIPTOR_SET),

@@ -427,9 +427,10 @@ pub mod admin_service_server {
     }
 }
 pub use ::tonic::{Code, Status};
-/** A client of the `admin` servlet, for the servlets that list it in `calls`.
-
- Built from the runtime's client factory, it calls `admin` in-process when this process hosts it, and over gRPC otherwise; the calling code is the same either way.*/
+/// A client of the `admin` servlet, for the servlets that list it in `calls`.
+///
+/// Built from the runtime's client factory, it calls `admin` in-process when this
+/// process hosts it, and over gRPC otherwise; the calling code is the same either way.
 #[derive(Clone)]
 pub struct AdminClient {
     admin_service: ::orrery_runtime::codegen::Target<

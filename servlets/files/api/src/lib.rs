@@ -841,9 +841,10 @@ pub mod files_service_server {
     }
 }
 pub use ::tonic::{Code, Status};
-/** A client of the `files` servlet, for the servlets that list it in `calls`.
-
- Built from the runtime's client factory, it calls `files` in-process when this process hosts it, and over gRPC otherwise; the calling code is the same either way.*/
+/// A client of the `files` servlet, for the servlets that list it in `calls`.
+///
+/// Built from the runtime's client factory, it calls `files` in-process when this
+/// process hosts it, and over gRPC otherwise; the calling code is the same either way.
 #[derive(Clone)]
 pub struct FilesClient {
     files_service: ::orrery_runtime::codegen::Target<

@@ -352,9 +352,10 @@ pub mod home_service_server {
     }
 }
 pub use ::tonic::{Code, Status};
-/** A client of the `home` servlet, for the servlets that list it in `calls`.
-
- Built from the runtime's client factory, it calls `home` in-process when this process hosts it, and over gRPC otherwise; the calling code is the same either way.*/
+/// A client of the `home` servlet, for the servlets that list it in `calls`.
+///
+/// Built from the runtime's client factory, it calls `home` in-process when this
+/// process hosts it, and over gRPC otherwise; the calling code is the same either way.
 #[derive(Clone)]
 pub struct HomeClient {
     home_service: ::orrery_runtime::codegen::Target<

@@ -323,9 +323,10 @@ pub mod nav_service_server {
     }
 }
 pub use ::tonic::{Code, Status};
-/** A client of the `nav` servlet, for the servlets that list it in `calls`.
-
- Built from the runtime's client factory, it calls `nav` in-process when this process hosts it, and over gRPC otherwise; the calling code is the same either way.*/
+/// A client of the `nav` servlet, for the servlets that list it in `calls`.
+///
+/// Built from the runtime's client factory, it calls `nav` in-process when this
+/// process hosts it, and over gRPC otherwise; the calling code is the same either way.
 #[derive(Clone)]
 pub struct NavClient {
     nav_service: ::orrery_runtime::codegen::Target<dyn nav_service_server::NavService>,

@@ -543,9 +543,10 @@ pub mod probe_service_server {
     }
 }
 pub use ::tonic::{Code, Status};
-/** A client of the `probe` servlet, for the servlets that list it in `calls`.
-
- Built from the runtime's client factory, it calls `probe` in-process when this process hosts it, and over gRPC otherwise; the calling code is the same either way.*/
+/// A client of the `probe` servlet, for the servlets that list it in `calls`.
+///
+/// Built from the runtime's client factory, it calls `probe` in-process when this
+/// process hosts it, and over gRPC otherwise; the calling code is the same either way.
 #[derive(Clone)]
 pub struct ProbeClient {
     probe_service: ::orrery_runtime::codegen::Target<

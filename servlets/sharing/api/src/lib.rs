@@ -620,9 +620,10 @@ pub mod sharing_service_server {
     }
 }
 pub use ::tonic::{Code, Status};
-/** A client of the `sharing` servlet, for the servlets that list it in `calls`.
-
- Built from the runtime's client factory, it calls `sharing` in-process when this process hosts it, and over gRPC otherwise; the calling code is the same either way.*/
+/// A client of the `sharing` servlet, for the servlets that list it in `calls`.
+///
+/// Built from the runtime's client factory, it calls `sharing` in-process when this
+/// process hosts it, and over gRPC otherwise; the calling code is the same either way.
 #[derive(Clone)]
 pub struct SharingClient {
     sharing_service: ::orrery_runtime::codegen::Target<
