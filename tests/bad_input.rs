@@ -159,7 +159,7 @@ fn a_50_mb_source_file_is_scanned_to_its_end() {
     assert_eq!(
         locations,
         [
-            "visibility servlets/home/Cargo.toml:7".to_owned(),
+            "visibility servlets/home/Cargo.toml:9".to_owned(),
             format!("visibility servlets/home/src/big.rs:{last_line}")
         ]
     );
