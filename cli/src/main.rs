@@ -166,7 +166,7 @@ fn check(
     let analysis = analyze(&snapshot);
     let (mut diagnostics, baselined) = if write_todo {
         let text = baseline::write(&analysis.diagnostics);
-        write::atomically(&root.join(discover::BASELINE), &text)
+        write::atomically(&root.join(discover::BASELINE), text.as_bytes())
             .map_err(|e| Usage(format!("cannot write {}: {e}", discover::BASELINE)))?;
         let (rest, recorded): (Vec<_>, Vec<_>) = analysis
             .diagnostics

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// Writes `contents` to a temporary file beside `path`, then renames it over `path`.
-pub fn atomically(path: &Path, contents: &str) -> io::Result<()> {
+pub fn atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     let directory = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -14,7 +14,7 @@ pub fn atomically(path: &Path, contents: &str) -> io::Result<()> {
     let temporary = directory.join(format!(".{name}.orrery-tmp"));
     let result = (|| {
         let mut file = fs::File::create(&temporary)?;
-        file.write_all(contents.as_bytes())?;
+        file.write_all(contents)?;
         file.sync_all()?;
         fs::rename(&temporary, path)
     })();

@@ -117,18 +117,15 @@ fn server_crate(
         dependencies.join("\n")
     );
     vec![
-        GeneratedFile {
-            path: format!("{directory}/Cargo.toml"),
-            contents: manifest,
-        },
-        GeneratedFile {
-            path: format!("{directory}/src/lib.rs"),
-            contents: rust_file(&header, adapter(api, clients, handlers)),
-        },
-        GeneratedFile {
-            path: format!("{directory}/src/main.rs"),
-            contents: rust_file(&header, binary(name)),
-        },
+        GeneratedFile::text(format!("{directory}/Cargo.toml"), manifest),
+        GeneratedFile::text(
+            format!("{directory}/src/lib.rs"),
+            rust_file(&header, adapter(api, clients, handlers)),
+        ),
+        GeneratedFile::text(
+            format!("{directory}/src/main.rs"),
+            rust_file(&header, binary(name)),
+        ),
     ]
 }
 
@@ -280,21 +277,18 @@ fn monolith(servlets: &[String]) -> Vec<GeneratedFile> {
         }
     };
     vec![
-        GeneratedFile {
-            path: "gen/monolith/Cargo.toml".to_owned(),
-            contents: manifest,
-        },
-        GeneratedFile {
-            path: "gen/monolith/src/main.rs".to_owned(),
-            contents: rust_file(&header, main),
-        },
-        GeneratedFile {
-            path: "gen/rustfmt.toml".to_owned(),
-            contents: format!(
+        GeneratedFile::text("gen/monolith/Cargo.toml".to_owned(), manifest),
+        GeneratedFile::text(
+            "gen/monolith/src/main.rs".to_owned(),
+            rust_file(&header, main),
+        ),
+        GeneratedFile::text(
+            "gen/rustfmt.toml".to_owned(),
+            format!(
                 "# {}\n{RUSTFMT_NOTE}",
                 crate::header(&["orrery.yaml".to_owned()])
             ),
-        },
+        ),
     ]
 }
 

@@ -80,9 +80,9 @@ fn every_generated_file_starts_with_the_header() {
             file.path
         );
     }
-    let first_lines: Vec<&str> = files
+    let first_lines: Vec<String> = files
         .iter()
-        .map(|file| file.contents.lines().next().unwrap_or_default())
+        .map(|file| file.as_text().lines().next().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(
         first_lines,

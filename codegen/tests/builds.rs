@@ -75,15 +75,15 @@ fn lay_out(workspace: &Path, files: &[GeneratedFile], root: &Path) {
         runtime.display().to_string()
     );
     let lockfile = std::fs::read_to_string(root.join("Cargo.lock")).expect("read Cargo.lock");
-    write_if_changed(&workspace.join("Cargo.toml"), &manifest);
-    write_if_changed(&workspace.join("Cargo.lock"), &lockfile);
+    write_if_changed(&workspace.join("Cargo.toml"), manifest.as_bytes());
+    write_if_changed(&workspace.join("Cargo.lock"), lockfile.as_bytes());
     for file in files {
         write_if_changed(&workspace.join(&file.path), &file.contents);
     }
 }
 
-fn write_if_changed(path: &Path, contents: &str) {
-    if std::fs::read_to_string(path).is_ok_and(|existing| existing == contents) {
+fn write_if_changed(path: &Path, contents: &[u8]) {
+    if std::fs::read(path).is_ok_and(|existing| existing == contents) {
         return;
     }
     let directory = path.parent().expect("a file has a directory");

@@ -81,16 +81,22 @@ fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
             }
             continue;
         }
+        // Everything under gen/ is orrery's output, compared as bytes and never analysed.
+        if top == "gen"
+            || (orrery_model::snapshot::is_generated_location(&relative)
+                && !(name == "Cargo.toml" || name.ends_with(".rs")))
+        {
+            match read_bytes(entry.path()) {
+                Ok(bytes) => snapshot.generated.push((relative, bytes)),
+                Err(problem) => snapshot.problems.push(problem.into_diagnostic(relative)),
+            }
+            continue;
+        }
         let bucket = match name.as_ref() {
-            // Everything under gen/ is orrery's output, compared and never analysed.
-            _ if top == "gen" => &mut snapshot.generated,
             "servlet.yaml" | "library.yaml" => &mut snapshot.manifests,
             "Cargo.toml" => &mut snapshot.cargo_manifests,
             _ if name.ends_with(".rs") => &mut snapshot.rust_files,
             _ if name.ends_with(".proto") => &mut snapshot.protos,
-            _ if orrery_model::snapshot::is_generated_location(&relative) => {
-                &mut snapshot.generated
-            }
             _ => continue,
         };
         if let Some(file) = read(entry.path(), relative, &mut snapshot.problems) {
@@ -131,13 +137,16 @@ enum ReadProblem {
     NotUtf8 { bytes: Vec<u8>, valid_up_to: usize },
 }
 
-fn read_text(path: &Path) -> Result<String, ReadProblem> {
+fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadProblem> {
     let size = fs::metadata(path).map_err(ReadProblem::Io)?.len();
     if size > MAX_FILE_BYTES {
         return Err(ReadProblem::TooLarge(size));
     }
-    let bytes = fs::read(path).map_err(ReadProblem::Io)?;
-    String::from_utf8(bytes).map_err(|error| {
+    fs::read(path).map_err(ReadProblem::Io)
+}
+
+fn read_text(path: &Path) -> Result<String, ReadProblem> {
+    String::from_utf8(read_bytes(path)?).map_err(|error| {
         let valid_up_to = error.utf8_error().valid_up_to();
         ReadProblem::NotUtf8 {
             bytes: error.into_bytes(),

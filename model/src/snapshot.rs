@@ -26,8 +26,9 @@ pub struct Snapshot {
     /// Symlinks met while walking, each with the repository-relative path it leads to (links
     /// leading out of the repository are left out).
     pub links: Vec<(String, String)>,
-    /// Any other file where generated files live (`servlets/<name>/api/`, `gen/`).
-    pub generated: Vec<SourceText>,
+    /// Any other file where generated files live (`servlets/<name>/api/`, `gen/`), as bytes:
+    /// some generated files (a descriptor set) are binary.
+    pub generated: Vec<(String, Vec<u8>)>,
     /// orrery-todo.yaml, if present.
     pub baseline: Option<SourceText>,
     /// Files that could not be read, as `input` diagnostics.
@@ -36,15 +37,15 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Every file discovery read where generated files live (`servlets/<name>/api/` and
-    /// `gen/`), by path: what `orrery gen` compares its output with.
-    pub fn generated_candidates(&self) -> std::collections::BTreeMap<String, String> {
-        self.rust_files
+    /// `gen/`), by path, as bytes: what `orrery gen` compares its output with.
+    pub fn generated_candidates(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        let texts = self
+            .rust_files
             .iter()
             .chain(&self.cargo_manifests)
-            .chain(&self.generated)
             .filter(|file| is_generated_location(&file.path))
-            .map(|file| (file.path.clone(), file.text.clone()))
-            .collect()
+            .map(|file| (file.path.clone(), file.text.clone().into_bytes()));
+        texts.chain(self.generated.iter().cloned()).collect()
     }
 
     /// The text of a file discovery read, for rendering source snippets.

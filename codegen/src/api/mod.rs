@@ -196,18 +196,18 @@ fn api_crate(
     let header = header(&servlet.api.files);
     let directory = format!("{}/api", servlet.api.servlet);
     let files = vec![
-        GeneratedFile {
-            path: format!("{directory}/Cargo.toml"),
-            contents: manifest::render(&header, &crate_name, &used, crates),
-        },
-        GeneratedFile {
-            path: format!("{directory}/rustfmt.toml"),
-            contents: format!("# {header}\n{RUSTFMT_NOTE}"),
-        },
-        GeneratedFile {
-            path: format!("{directory}/src/lib.rs"),
-            contents: rust::lib_rs(&header, servlet, code),
-        },
+        GeneratedFile::text(
+            format!("{directory}/Cargo.toml"),
+            manifest::render(&header, &crate_name, &used, crates),
+        ),
+        GeneratedFile::text(
+            format!("{directory}/rustfmt.toml"),
+            format!("# {header}\n{RUSTFMT_NOTE}"),
+        ),
+        GeneratedFile::text(
+            format!("{directory}/src/lib.rs"),
+            rust::lib_rs(&header, servlet, code),
+        ),
     ];
     Ok(ApiCrate {
         servlet: servlet.name.to_owned(),

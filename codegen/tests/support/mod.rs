@@ -74,6 +74,6 @@ pub fn contents<'a>(files: &'a [GeneratedFile], path: &str) -> &'a str {
     files
         .iter()
         .find(|file| file.path == path)
-        .map(|file| file.contents.as_str())
+        .map(|file| std::str::from_utf8(&file.contents).expect("a text file"))
         .unwrap_or_else(|| panic!("`{path}` is not generated"))
 }

@@ -48,6 +48,8 @@ pub struct ServletManifest {
     pub scaling: ScalingOverride,
     pub resources: ResourcesOverride,
     pub slo: Option<Slo>,
+    /// How long Envoy waits for this servlet's answer; `defaults.timeout_ms` when unset.
+    pub timeout_ms: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -69,6 +71,7 @@ const SERVLET_KEYS: &[&str] = &[
     "scaling",
     "resources",
     "slo",
+    "timeout_ms",
 ];
 const LIBRARY_KEYS: &[&str] = &["name", "owner", "description", "visibility"];
 
@@ -101,6 +104,9 @@ pub fn parse_servlet(path: &str, directory: &str, text: &str) -> Parsed<ServletM
         let slo = fields
             .get("slo")
             .and_then(|node| read_slo(&mut reader, node));
+        let timeout_ms = fields
+            .get("timeout_ms")
+            .and_then(|node| super::config::read_timeout(&mut reader, node, "`timeout_ms`"));
         let Common {
             name,
             owner,
@@ -117,6 +123,7 @@ pub fn parse_servlet(path: &str, directory: &str, text: &str) -> Parsed<ServletM
             scaling,
             resources,
             slo,
+            timeout_ms,
         })
     });
     Parsed {

@@ -40,10 +40,25 @@ pub struct Envoy {
     pub admin: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Defaults {
     pub scaling: Scaling,
     pub resources: Resources,
+    /// How long Envoy waits for a servlet's answer before it gives up: `defaults.timeout_ms`.
+    pub timeout_ms: u32,
+}
+
+/// The route timeout when neither the servlet nor `defaults` sets one.
+pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            scaling: Scaling::default(),
+            resources: Resources::default(),
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -258,8 +273,13 @@ fn read_defaults(reader: &mut Reader<'_>, node: &Node) -> Defaults {
     let Some(map) = reader.mapping(node, "`defaults`") else {
         return Defaults::default();
     };
-    let fields = reader.fields(map, &["scaling", "resources"]);
+    let fields = reader.fields(map, &["scaling", "resources", "timeout_ms"]);
+    let timeout_ms = fields
+        .get("timeout_ms")
+        .and_then(|node| read_timeout(reader, node, "`defaults.timeout_ms`"))
+        .unwrap_or(DEFAULT_TIMEOUT_MS);
     Defaults {
+        timeout_ms,
         scaling: fields
             .get("scaling")
             .map(|node| read_scaling(reader, node))
@@ -271,6 +291,23 @@ fn read_defaults(reader: &mut Reader<'_>, node: &Node) -> Defaults {
             .unwrap_or_default()
             .over(&Resources::default()),
     }
+}
+
+/// A request timeout in milliseconds: a whole number from 1 to one hour.
+pub(crate) fn read_timeout(reader: &mut Reader<'_>, node: &Node, what: &str) -> Option<u32> {
+    let timeout = reader.number::<u32>(node, what, "a whole number of milliseconds")?;
+    if !(1..=3_600_000).contains(&timeout.value) {
+        reader.error_with_help(
+            timeout.location.clone(),
+            format!(
+                "{what} must be from 1 to 3600000 (an hour), found {}",
+                timeout.value
+            ),
+            "use the longest a caller should wait, in milliseconds, such as `2000`",
+        );
+        return None;
+    }
+    Some(timeout.value)
 }
 
 /// Scaling as a manifest writes it: any key may be left to the defaults.
