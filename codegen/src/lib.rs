@@ -7,6 +7,7 @@
 
 mod api;
 mod client;
+pub mod envoy;
 pub mod handlers;
 mod server;
 pub mod service;
@@ -17,8 +18,8 @@ pub use server::server_crates;
 
 use orrery_model::{Diagnostic, Repository, Snapshot};
 
-/// Every file `orrery gen` writes: the API crates, then, for the servlets whose handlers match
-/// their API, the server crates and the monolith. Sorted by path.
+/// Every file `orrery gen` writes: the API crates; for the servlets whose handlers match their
+/// API, the server crates and the monolith; and the Envoy config. Sorted by path.
 pub fn generate(
     repository: &Repository,
     snapshot: &Snapshot,
@@ -26,10 +27,13 @@ pub fn generate(
     let (apis, mut diagnostics) = apis(repository);
     let (servers, problems) = server_crates(repository, snapshot, &apis);
     diagnostics.extend(problems);
+    let (envoy, problems) = envoy::envoy_files(repository);
+    diagnostics.extend(problems);
     let mut files: Vec<GeneratedFile> = apis
         .into_iter()
         .flat_map(|api| api.files)
         .chain(servers)
+        .chain(envoy)
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     (files, diagnostics)

@@ -72,14 +72,25 @@ fn method(route: &Route) -> String {
     )
 }
 
-/// Path variables, `body` and `response_body` must each name a field.
+const MISSING_FIELD_HELP: &str =
+    "name a field of the message, or add the field; Envoy would answer 400 at request time";
+
+/// The only message type Envoy's transcoder serves as a `response_body`.
+const HTTP_BODY: &str = "google.api.HttpBody";
+
+/// Path variables, `body` and `response_body` must each name a field (`response_body` an
+/// `HttpBody` one).
 fn check_fields(api: &ServletApi, route: &Route, template: &PathTemplate) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let message = |name: &str| api.pool.get_message_by_name(name);
     if let Some(request) = message(&route.request) {
         for path in template.variables() {
             if let Err(problem) = resolve_scalar(&request, path) {
-                problems.push((format!("path variable `{{{}}}`", path.join(".")), problem));
+                problems.push((
+                    format!("path variable `{{{}}}`", path.join(".")),
+                    problem,
+                    MISSING_FIELD_HELP,
+                ));
             }
         }
         if !matches!(route.body.as_str(), "" | "*")
@@ -88,25 +99,48 @@ fn check_fields(api: &ServletApi, route: &Route, template: &PathTemplate) -> Vec
             problems.push((
                 format!("`body: \"{}\"`", route.body),
                 no_field(&request, &route.body),
+                MISSING_FIELD_HELP,
             ));
         }
     }
     if let Some(response) = message(&route.response)
         && !route.response_body.is_empty()
-        && response.get_field_by_name(&route.response_body).is_none()
     {
-        problems.push((
-            format!("`response_body: \"{}\"`", route.response_body),
-            no_field(&response, &route.response_body),
-        ));
+        let subject = format!("`response_body: \"{}\"`", route.response_body);
+        match response.get_field_by_name(&route.response_body) {
+            None => problems.push((
+                subject,
+                no_field(&response, &route.response_body),
+                MISSING_FIELD_HELP,
+            )),
+            // Envoy refuses the whole config for any other field type.
+            Some(field)
+                if !matches!(field.kind(), Kind::Message(body) if body.full_name() == HTTP_BODY)
+                    || field.is_list() =>
+            {
+                problems.push((
+                    subject,
+                    format!(
+                        "names `{}`, which is not a `{HTTP_BODY}`; Envoy's transcoder answers with another field only if it is one, and rejects the config otherwise",
+                        route.response_body
+                    ),
+                    "remove `response_body` and answer with the whole response message",
+                ));
+            }
+            Some(_) => {}
+        }
     }
     problems
         .into_iter()
-        .map(|(subject, problem)| {
-            let message = format!("{subject} in `{}` on `{}` {problem}", route.template, method(route));
+        .map(|(subject, problem, help)| {
+            let message = format!(
+                "{subject} in `{}` on `{}` {problem}",
+                route.template,
+                method(route)
+            );
             Diagnostic::new(RuleId::RouteConflict, route.location.clone(), message)
                 .about(&api.servlet)
-                .with_help("name a field of the message, or add the field; Envoy would answer 400 at request time")
+                .with_help(help)
         })
         .collect()
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod envoy;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
