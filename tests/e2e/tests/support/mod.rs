@@ -27,6 +27,12 @@ pub fn binary(package: &str, name: &str) -> PathBuf {
     if let Some(path) = built.get(name) {
         return path.clone();
     }
+    // Benchmarks (built without debug assertions) measure optimised servers.
+    let profile: &[&str] = if cfg!(debug_assertions) {
+        &[]
+    } else {
+        &["--release"]
+    };
     let output = Command::new(env!("CARGO"))
         .args([
             "build",
@@ -37,6 +43,7 @@ pub fn binary(package: &str, name: &str) -> PathBuf {
             "--bin",
             name,
         ])
+        .args(profile)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stderr(Stdio::inherit())
         .output()
