@@ -7,6 +7,7 @@
 
 mod api;
 mod client;
+pub mod codeowners;
 pub mod envoy;
 pub mod handlers;
 mod server;
@@ -29,11 +30,13 @@ pub fn generate(
     diagnostics.extend(problems);
     let (envoy, problems) = envoy::envoy_files(repository);
     diagnostics.extend(problems);
+    let codeowners = codeowners::codeowners(repository);
     let mut files: Vec<GeneratedFile> = apis
         .into_iter()
         .flat_map(|api| api.files)
         .chain(servers)
         .chain(envoy)
+        .chain(codeowners)
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     (files, diagnostics)

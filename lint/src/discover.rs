@@ -18,6 +18,8 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 pub const CONFIG: &str = "orrery.yaml";
 pub const BASELINE: &str = "orrery-todo.yaml";
+/// Generated at the root, where GitHub looks for it.
+pub const CODEOWNERS: &str = "CODEOWNERS";
 
 /// The nearest ancestor of `start` (or `start` itself) that holds orrery.yaml.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
@@ -36,6 +38,15 @@ pub fn discover(root: &Path) -> Snapshot {
     snapshot.baseline = read_optional(root, BASELINE, &mut snapshot.problems);
     if let Some(cargo) = read_optional(root, "Cargo.toml", &mut snapshot.problems) {
         snapshot.cargo_manifests.push(cargo);
+    }
+    let codeowners = root.join(CODEOWNERS);
+    if codeowners.is_file() {
+        match read_bytes(&codeowners) {
+            Ok(bytes) => snapshot.generated.push((CODEOWNERS.to_owned(), bytes)),
+            Err(problem) => snapshot
+                .problems
+                .push(problem.into_diagnostic(CODEOWNERS.to_owned())),
+        }
     }
     for top in ["servlets", "libs", "proto", "gen"] {
         if root.join(top).exists() {

@@ -62,11 +62,11 @@ impl Snapshot {
     }
 }
 
-/// `servlets/<name>/api/...` or `gen/...`.
+/// `servlets/<name>/api/...`, `gen/...` or the root `CODEOWNERS`.
 pub fn is_generated_location(path: &str) -> bool {
     let segments: Vec<&str> = path.split('/').collect();
     matches!(
         segments.as_slice(),
-        ["servlets", _, "api", _, ..] | ["gen", _, ..]
+        ["servlets", _, "api", _, ..] | ["gen", _, ..] | ["CODEOWNERS"]
     )
 }

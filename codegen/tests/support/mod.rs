@@ -12,7 +12,7 @@ pub fn snapshot(fixture: &str) -> Snapshot {
     for file in files(fixture) {
         if file.path == "orrery.yaml" {
             snapshot.config = Some(file);
-        } else if file.path.ends_with("/servlet.yaml") {
+        } else if file.path.ends_with("/servlet.yaml") || file.path.ends_with("/library.yaml") {
             snapshot.manifests.push(file);
         } else if file.path.ends_with(".proto") {
             snapshot.protos.push(file);

@@ -17,6 +17,9 @@ pub struct Config {
     pub envoy: Envoy,
     pub defaults: Defaults,
     pub deploy: Deploy,
+    /// `codeowners: { org: NAME }`: the GitHub organisation whose teams the owners are.
+    /// Without it no CODEOWNERS file is generated: GitHub needs `@org/team`.
+    pub codeowners_org: Option<Spanned<String>>,
 }
 
 /// A named set of packages, like Bazel's package_group.
@@ -124,7 +127,15 @@ impl Default for Deploy {
     }
 }
 
-const KEYS: &[&str] = &["teams", "groups", "services", "envoy", "defaults", "deploy"];
+const KEYS: &[&str] = &[
+    "teams",
+    "groups",
+    "services",
+    "envoy",
+    "defaults",
+    "deploy",
+    "codeowners",
+];
 
 pub fn parse_config(path: &str, text: &str) -> Parsed<Config> {
     let mut reader = Reader::new(path);
@@ -168,7 +179,39 @@ fn read_config(reader: &mut Reader<'_>, fields: &Fields<'_>) -> Config {
             .get("deploy")
             .map(|node| read_deploy(reader, node))
             .unwrap_or_default(),
+        codeowners_org: fields
+            .get("codeowners")
+            .and_then(|node| read_codeowners(reader, node)),
     }
+}
+
+fn read_codeowners(reader: &mut Reader<'_>, node: &Node) -> Option<Spanned<String>> {
+    let map = reader.mapping(node, "`codeowners`")?;
+    let fields = reader.fields(map, &["org"]);
+    let org = fields.require(
+        reader,
+        "org",
+        "the GitHub organisation whose teams own the code",
+    )?;
+    let org = reader.string(org, "`codeowners.org`")?;
+    let valid = !org.value.is_empty()
+        && !org.value.starts_with('-')
+        && org
+            .value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !valid {
+        reader.error_with_help(
+            org.location.clone(),
+            format!(
+                "`codeowners.org` is `{}`, not a GitHub organisation name",
+                org.value
+            ),
+            "use the organisation's login: letters, digits and `-`, such as `orrery-example`",
+        );
+        return None;
+    }
+    Some(org)
 }
 
 /// Reports a name that is not `[a-z][a-z0-9_]*`.
