@@ -1,15 +1,18 @@
 //! The `orrery` command line: parses arguments, runs the pipeline, renders at the edge and
 //! maps the outcome to an exit status (0 clean, 1 violations, 2 usage or I/O errors).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use orrery_codegen::GeneratedFile;
 use orrery_lint::{analyze, baseline, discover, query, render, scope};
-use orrery_model::{ComponentId, Diagnostic, RuleId};
+use orrery_model::{ComponentId, Diagnostic, Repository, RuleId, Snapshot};
 
+#[cfg(unix)]
+mod dev;
 mod write;
 
 #[derive(Parser)]
@@ -56,6 +59,18 @@ enum Command {
     },
     /// Show the shortest dependency path from one component to another, with evidence.
     Why { from: String, to: String },
+    /// Run every servlet in one process (the monolith) behind a local Envoy, until Ctrl-C.
+    Dev {
+        /// Envoy's port for HTTP/JSON, gRPC and gRPC-Web; default: the port of `envoy.listen`.
+        #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+        port: Option<u16>,
+        /// The monolith's gRPC port.
+        #[arg(long, value_name = "PORT", default_value_t = 50051, value_parser = clap::value_parser!(u16).range(1..))]
+        grpc_port: u16,
+        /// Envoy's admin port; default: the port of `envoy.admin`.
+        #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+        admin_port: Option<u16>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -117,6 +132,21 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
             check(&root, scope, format, write_todo)
         }
         Command::Gen { check } => generate(&root, check),
+        #[cfg(unix)]
+        Command::Dev {
+            port,
+            grpc_port,
+            admin_port,
+        } => dev::run(
+            &root,
+            dev::Ports {
+                envoy: port,
+                grpc: grpc_port,
+                admin: admin_port,
+            },
+        ),
+        #[cfg(not(unix))]
+        Command::Dev { .. } => Err(Usage("`orrery dev` runs on Unix only".to_owned())),
         Command::Graph { format, component } => {
             let analysis = analyze(&discover::discover(&root));
             let focus = component
@@ -203,61 +233,21 @@ fn check(
     Ok(exit_code(&diagnostics))
 }
 
-/// `orrery gen`: check first and write nothing while a violation stands (the baseline's known
-/// ones, and those inside generated files, aside), then plan the generated files against the tree and apply or verify the plan.
+/// `orrery gen`: check first and write nothing while a violation stands, then plan the
+/// generated files against the tree and apply or verify the plan.
 fn generate(root: &Path, check_only: bool) -> Result<ExitCode, Usage> {
-    let snapshot = discover::discover(root);
-    let analysis = analyze(&snapshot);
-    // Violations inside generated files do not block: gen is about to rewrite them, and the
-    // next `orrery check` sees whatever remains.
-    let outside_generated: Vec<Diagnostic> = analysis
-        .diagnostics
-        .into_iter()
-        .filter(|d| !orrery_model::snapshot::is_generated_location(&d.location.path))
-        .collect();
-    let (mut blocking, _) = baseline::narrow(snapshot.baseline.as_ref(), outside_generated);
-    let (files, problems) = orrery_codegen::generate(&analysis.repository, &snapshot);
-    blocking.extend(problems);
-    if !blocking.is_empty() {
-        blocking.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        print(&render::human::render(&blocking, &snapshot, false));
-        eprintln!(
-            "orrery gen: nothing written while {} problem(s) stand; fix them first",
-            blocking.len()
-        );
-        return Ok(exit_code(&blocking));
-    }
-    let existing = snapshot.generated_candidates();
-    let plan = orrery_codegen::write::plan(&files, &existing);
-    if !plan.conflicts.is_empty() {
-        for path in &plan.conflicts {
-            eprintln!(
-                "error: `{path}` was not written by orrery, so `orrery gen` will not overwrite it"
-            );
-        }
-        eprintln!(
-            "help: move those files out of the way (their content belongs elsewhere), then run `orrery gen` again"
-        );
-        return Ok(ExitCode::from(1));
-    }
+    let generation = match plan_generation(root, "orrery gen: nothing written") {
+        Ok(generation) => generation,
+        Err(code) => return Ok(code),
+    };
+    let Generation { files, plan, .. } = &generation;
     if check_only {
-        if plan.writes.is_empty() && plan.deletes.is_empty() {
+        if !list_stale(&generation) {
             eprintln!(
                 "orrery gen --check: {} generated files are up to date",
                 files.len()
             );
             return Ok(ExitCode::SUCCESS);
-        }
-        for file in &plan.writes {
-            let state = if existing.contains_key(&file.path) {
-                "stale"
-            } else {
-                "missing"
-            };
-            eprintln!("{state}: {}", file.path);
-        }
-        for path in &plan.deletes {
-            eprintln!("orphaned: {path}");
         }
         eprintln!("help: run `orrery gen` and commit the result");
         return Ok(ExitCode::from(1));
@@ -281,6 +271,81 @@ fn generate(root: &Path, check_only: bool) -> Result<ExitCode, Usage> {
         plan.deletes.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `orrery gen` would change, once its check passed.
+struct Generation {
+    snapshot: Snapshot,
+    repository: Repository,
+    files: Vec<GeneratedFile>,
+    /// The generated files on disk now, by path.
+    existing: BTreeMap<String, Vec<u8>>,
+    plan: orrery_codegen::write::Plan,
+}
+
+/// The check `orrery gen` runs and its plan against the tree, shared with `orrery dev`.
+/// Violations (the baseline's known ones, and those inside generated files, aside) and
+/// hand-written files in generated places are reported here, ending with `refusal` ("orrery
+/// gen: nothing written"); the error is the exit status to end with.
+fn plan_generation(root: &Path, refusal: &str) -> Result<Generation, ExitCode> {
+    let snapshot = discover::discover(root);
+    let analysis = analyze(&snapshot);
+    // Violations inside generated files do not block: gen is about to rewrite them, and the
+    // next `orrery check` sees whatever remains.
+    let outside_generated: Vec<Diagnostic> = analysis
+        .diagnostics
+        .into_iter()
+        .filter(|d| !orrery_model::snapshot::is_generated_location(&d.location.path))
+        .collect();
+    let (mut blocking, _) = baseline::narrow(snapshot.baseline.as_ref(), outside_generated);
+    let (files, problems) = orrery_codegen::generate(&analysis.repository, &snapshot);
+    blocking.extend(problems);
+    if !blocking.is_empty() {
+        blocking.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        print(&render::human::render(&blocking, &snapshot, false));
+        eprintln!(
+            "{refusal} while {} problem(s) stand; fix them first",
+            blocking.len()
+        );
+        return Err(exit_code(&blocking));
+    }
+    let existing = snapshot.generated_candidates();
+    let plan = orrery_codegen::write::plan(&files, &existing);
+    if !plan.conflicts.is_empty() {
+        for path in &plan.conflicts {
+            eprintln!(
+                "error: `{path}` was not written by orrery, so `orrery gen` will not overwrite it"
+            );
+        }
+        eprintln!(
+            "help: move those files out of the way (their content belongs elsewhere), then run `orrery gen` again"
+        );
+        return Err(ExitCode::from(1));
+    }
+    Ok(Generation {
+        snapshot,
+        repository: analysis.repository,
+        files,
+        existing,
+        plan,
+    })
+}
+
+/// Lists every stale, missing or orphaned generated file on stderr; false when there is none.
+fn list_stale(generation: &Generation) -> bool {
+    let Generation { plan, existing, .. } = generation;
+    for file in &plan.writes {
+        let state = if existing.contains_key(&file.path) {
+            "stale"
+        } else {
+            "missing"
+        };
+        eprintln!("{state}: {}", file.path);
+    }
+    for path in &plan.deletes {
+        eprintln!("orphaned: {path}");
+    }
+    !(plan.writes.is_empty() && plan.deletes.is_empty())
 }
 
 fn summary(diagnostics: &[Diagnostic], baselined: usize, components: usize) -> String {
