@@ -11,6 +11,7 @@ use orrery_codegen::GeneratedFile;
 use orrery_lint::{analyze, baseline, discover, query, render, scope};
 use orrery_model::{ComponentId, Diagnostic, Repository, RuleId, Snapshot};
 
+mod affected;
 #[cfg(unix)]
 mod dev;
 mod write;
@@ -59,6 +60,15 @@ enum Command {
     },
     /// Show the shortest dependency path from one component to another, with evidence.
     Why { from: String, to: String },
+    /// List the servlets whose deployable output changed since REV, each with the reasons.
+    Affected {
+        /// The revision to compare the working tree with (committed, staged, unstaged and
+        /// untracked changes all count).
+        #[arg(long, value_name = "REV")]
+        since: String,
+        #[arg(long, value_enum, default_value_t = affected::Format::Human)]
+        format: affected::Format,
+    },
     /// Run every servlet in one process (the monolith) behind a local Envoy, until Ctrl-C.
     Dev {
         /// Envoy's port for HTTP/JSON, gRPC and gRPC-Web; default: the port of `envoy.listen`.
@@ -132,6 +142,7 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
             check(&root, scope, format, write_todo)
         }
         Command::Gen { check } => generate(&root, check),
+        Command::Affected { since, format } => affected::run(&root, &since, format),
         #[cfg(unix)]
         Command::Dev {
             port,
@@ -388,38 +399,42 @@ fn known(repository: &orrery_model::Repository, name: &str) -> Result<ComponentI
     )))
 }
 
-/// The files changed since `rev`, and untracked files, relative to `root`. NUL-separated
-/// output keeps names git would otherwise quote (non-ASCII, quotes, newlines) intact.
+/// The files changed since `rev` (committed, staged, unstaged, deleted; a rename as both its
+/// names), and untracked files, relative to `root`. NUL-separated output keeps names git would
+/// otherwise quote (non-ASCII, quotes, newlines) intact.
 fn changed_files(root: &Path, rev: &str) -> Result<BTreeSet<String>, Usage> {
-    let git = |args: &[&str]| -> Result<Vec<u8>, Usage> {
-        let output = Process::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(args)
-            .output()
-            .map_err(|e| Usage(format!("cannot run git: {e}")))?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let reason = stderr
-                .lines()
-                .find(|line| !line.trim().is_empty())
-                .unwrap_or("no reason given");
-            return Err(Usage(format!(
-                "`git {}` failed: {}",
-                args.join(" "),
-                reason.trim()
-            )));
-        }
-        Ok(output.stdout)
-    };
-    let changed = git(&["diff", "-z", "--name-only", "--relative", rev, "--"])?;
-    let untracked = git(&["ls-files", "-z", "--others", "--exclude-standard"])?;
+    let diff = ["diff", "-z", "--name-only", "--no-renames", "--relative"];
+    let changed = git(root, &[&diff[..], &[rev, "--"]].concat())?;
+    let untracked = git(root, &["ls-files", "-z", "--others", "--exclude-standard"])?;
     Ok(changed
         .split(|&b| b == 0)
         .chain(untracked.split(|&b| b == 0))
         .filter(|name| !name.is_empty())
         .map(|name| String::from_utf8_lossy(name).into_owned())
         .collect())
+}
+
+/// Runs `git -C root ARGS` and returns its stdout; a failure carries git's first line.
+fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, Usage> {
+    let output = Process::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .map_err(|e| Usage(format!("cannot run git: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reason = stderr
+            .lines()
+            .find(|line| !line.trim().is_empty())
+            .unwrap_or("no reason given");
+        return Err(Usage(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            reason.trim()
+        )));
+    }
+    Ok(output.stdout)
 }
 
 /// `file` (relative to the working directory, or absolute) as a root-relative path.

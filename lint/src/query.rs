@@ -1,6 +1,7 @@
 //! `orrery graph` and `orrery why`: the dependency graph, whole or around one component, and
 //! the shortest path between two components with its evidence.
 
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write;
 
 use orrery_model::graph::Edge;
@@ -163,4 +164,100 @@ pub fn why(graph: &DependencyGraph, from: &ComponentId, to: &ComponentId) -> Opt
         }
     }
     Some(out)
+}
+
+/// Every component that links `target`, directly or through other components, following
+/// code and build dependencies only (an entry of `calls` links nothing): each with the
+/// components in between on a shortest path, nearest to the dependent first. `orrery affected`
+/// asks it which servlets a library or an API crate reaches.
+pub fn dependents<'g>(
+    graph: &'g DependencyGraph,
+    target: &ComponentId,
+) -> BTreeMap<&'g ComponentId, Vec<&'g ComponentId>> {
+    // Reverse adjacency, each list sorted because `edges()` is ordered by (from, to).
+    let mut importers: BTreeMap<&ComponentId, Vec<&ComponentId>> = BTreeMap::new();
+    for edge in graph.edges() {
+        if edge
+            .evidence
+            .iter()
+            .any(|evidence| evidence.kind.is_import())
+        {
+            importers.entry(edge.to).or_default().push(edge.from);
+        }
+    }
+    // Breadth first from the target, so that each dependent's next hop lies on a shortest path.
+    let mut next_hop: BTreeMap<&ComponentId, &ComponentId> = BTreeMap::new();
+    // The target as borrowed from the graph; a target nothing imports has no dependents.
+    let mut queue: VecDeque<&ComponentId> = importers
+        .keys()
+        .find(|id| **id == target)
+        .copied()
+        .into_iter()
+        .collect();
+    while let Some(node) = queue.pop_front() {
+        for &from in importers.get(node).into_iter().flatten() {
+            if from != target && !next_hop.contains_key(from) {
+                next_hop.insert(from, node);
+                queue.push_back(from);
+            }
+        }
+    }
+    next_hop
+        .keys()
+        .map(|&dependent| {
+            let mut through = Vec::new();
+            let mut at = next_hop[dependent];
+            while at != target {
+                through.push(at);
+                at = next_hop[at];
+            }
+            (dependent, through)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use orrery_model::{Evidence, Location, RefKind};
+
+    use super::*;
+
+    fn id(name: &str) -> ComponentId {
+        ComponentId::new(name)
+    }
+
+    #[test]
+    fn dependents_follow_imports_transitively_and_skip_calls() {
+        let edges = [
+            ("servlets/a", "libs/mid", RefKind::Cargo),
+            ("libs/mid", "libs/base", RefKind::Use),
+            ("servlets/b", "libs/base", RefKind::Cargo),
+            ("servlets/b", "servlets/c", RefKind::Calls),
+            ("servlets/c", "libs/other", RefKind::Cargo),
+        ];
+        let graph = DependencyGraph::build(
+            edges.iter().flat_map(|&(from, to, _)| [id(from), id(to)]),
+            edges.iter().map(|&(from, to, kind)| {
+                let location = Location::new("Cargo.toml", 1, 1, 1);
+                (id(from), id(to), Evidence { location, kind })
+            }),
+        );
+        let found: Vec<(String, Vec<String>)> = dependents(&graph, &id("libs/base"))
+            .into_iter()
+            .map(|(dependent, through)| {
+                let through = through.iter().map(ToString::to_string).collect();
+                (dependent.to_string(), through)
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("libs/mid".to_owned(), vec![]),
+                ("servlets/a".to_owned(), vec!["libs/mid".to_owned()]),
+                ("servlets/b".to_owned(), vec![]),
+            ]
+        );
+        assert!(dependents(&graph, &id("servlets/c")).is_empty());
+        assert!(dependents(&graph, &id("servlets/a")).is_empty());
+    }
 }
