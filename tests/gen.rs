@@ -52,7 +52,7 @@ fn gen_writes_then_check_passes_and_output_is_the_same_in_any_checkout() {
         let out = orrery(dir.path(), &["gen"]);
         assert_eq!(
             (out.code, out.stderr.as_str()),
-            (0, "orrery gen: wrote 17 file(s), removed 0, 0 unchanged\n")
+            (0, "orrery gen: wrote 41 file(s), removed 0, 0 unchanged\n")
         );
     }
     let files = generated(first.path());
@@ -61,18 +61,37 @@ fn gen_writes_then_check_passes_and_output_is_the_same_in_any_checkout() {
         [
             "gen/envoy/bootstrap.yaml",
             "gen/envoy/descriptors.pb",
+            "gen/k8s/books/analysis-template.yaml",
+            "gen/k8s/books/hpa.yaml",
+            "gen/k8s/books/pdb.yaml",
+            "gen/k8s/books/prometheus-rule.yaml",
+            "gen/k8s/books/rollout.yaml",
+            "gen/k8s/books/service-monitor.yaml",
+            "gen/k8s/books/service.yaml",
+            "gen/k8s/shelf/analysis-template.yaml",
+            "gen/k8s/shelf/hpa.yaml",
+            "gen/k8s/shelf/pdb.yaml",
+            "gen/k8s/shelf/prometheus-rule.yaml",
+            "gen/k8s/shelf/rollout.yaml",
+            "gen/k8s/shelf/service-monitor.yaml",
+            "gen/k8s/shelf/service.yaml",
+            "gen/monolith/BUILD.bazel",
             "gen/monolith/Cargo.toml",
             "gen/monolith/src/main.rs",
             "gen/rustfmt.toml",
+            "gen/servers/books/BUILD.bazel",
             "gen/servers/books/Cargo.toml",
             "gen/servers/books/src/lib.rs",
             "gen/servers/books/src/main.rs",
+            "gen/servers/shelf/BUILD.bazel",
             "gen/servers/shelf/Cargo.toml",
             "gen/servers/shelf/src/lib.rs",
             "gen/servers/shelf/src/main.rs",
+            "servlets/books/api/BUILD.bazel",
             "servlets/books/api/Cargo.toml",
             "servlets/books/api/rustfmt.toml",
             "servlets/books/api/src/lib.rs",
+            "servlets/shelf/api/BUILD.bazel",
             "servlets/shelf/api/Cargo.toml",
             "servlets/shelf/api/rustfmt.toml",
             "servlets/shelf/api/src/lib.rs",
@@ -95,12 +114,12 @@ fn gen_writes_then_check_passes_and_output_is_the_same_in_any_checkout() {
     let check = orrery(first.path(), &["gen", "--check"]);
     assert_eq!(
         (check.code, check.stderr.as_str()),
-        (0, "orrery gen --check: 17 generated files are up to date\n")
+        (0, "orrery gen --check: 41 generated files are up to date\n")
     );
     let again = orrery(first.path(), &["gen"]);
     assert_eq!(
         again.stderr,
-        "orrery gen: wrote 0 file(s), removed 0, 17 unchanged\n"
+        "orrery gen: wrote 0 file(s), removed 0, 41 unchanged\n"
     );
 }
 
@@ -120,18 +139,26 @@ fn check_lists_stale_missing_and_orphaned_files_and_gen_repairs_them() {
     assert_eq!(check.code, 1);
     assert_eq!(
         check.stderr,
-        "stale: gen/envoy/bootstrap.yaml\nstale: gen/envoy/descriptors.pb\n\
-         stale: gen/monolith/Cargo.toml\nstale: gen/monolith/src/main.rs\n\
+        "stale: MODULE.bazel\nstale: WORKSPACE\n\
+         stale: gen/envoy/bootstrap.yaml\nstale: gen/envoy/descriptors.pb\n\
+         stale: gen/monolith/BUILD.bazel\nstale: gen/monolith/Cargo.toml\nstale: gen/monolith/src/main.rs\n\
+         stale: servlets/books/BUILD.bazel\nstale: servlets/books/api/BUILD.bazel\n\
          missing: servlets/books/api/Cargo.toml\nstale: servlets/books/api/src/lib.rs\n\
-         orphaned: gen/servers/shelf/Cargo.toml\norphaned: gen/servers/shelf/src/lib.rs\n\
-         orphaned: gen/servers/shelf/src/main.rs\n\
-         orphaned: servlets/shelf/api/Cargo.toml\norphaned: servlets/shelf/api/rustfmt.toml\n\
-         orphaned: servlets/shelf/api/src/lib.rs\nhelp: run `orrery gen` and commit the result\n"
+         stale: servlets/shelf/BUILD.bazel\n\
+         orphaned: gen/k8s/shelf/analysis-template.yaml\norphaned: gen/k8s/shelf/hpa.yaml\n\
+         orphaned: gen/k8s/shelf/pdb.yaml\norphaned: gen/k8s/shelf/prometheus-rule.yaml\n\
+         orphaned: gen/k8s/shelf/rollout.yaml\norphaned: gen/k8s/shelf/service-monitor.yaml\n\
+         orphaned: gen/k8s/shelf/service.yaml\n\
+         orphaned: gen/servers/shelf/BUILD.bazel\norphaned: gen/servers/shelf/Cargo.toml\n\
+         orphaned: gen/servers/shelf/src/lib.rs\norphaned: gen/servers/shelf/src/main.rs\n\
+         orphaned: servlets/shelf/api/BUILD.bazel\norphaned: servlets/shelf/api/Cargo.toml\n\
+         orphaned: servlets/shelf/api/rustfmt.toml\norphaned: servlets/shelf/api/src/lib.rs\n\
+         help: run `orrery gen` and commit the result\n"
     );
     let repaired = orrery(dir.path(), &["gen"]);
     assert_eq!(
         repaired.stderr,
-        "orrery gen: wrote 6 file(s), removed 6, 5 unchanged\n"
+        "orrery gen: wrote 12 file(s), removed 15, 14 unchanged\n"
     );
     assert_eq!(orrery(dir.path(), &["gen", "--check"]).code, 0);
 }

@@ -309,7 +309,8 @@ fn plan_generation(root: &Path, refusal: &str) -> Result<Generation, ExitCode> {
         .filter(|d| !orrery_model::snapshot::is_generated_location(&d.location.path))
         .collect();
     let (mut blocking, _) = baseline::narrow(snapshot.baseline.as_ref(), outside_generated);
-    let (files, problems) = orrery_codegen::generate(&analysis.repository, &snapshot);
+    let (files, problems) =
+        orrery_codegen::generate_all(&analysis.repository, &snapshot, &analysis.graph);
     blocking.extend(problems);
     if !blocking.is_empty() {
         blocking.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -6,10 +6,12 @@
 //! every run and machine: no timestamps, no absolute paths, and only sorted iteration.
 
 mod api;
+pub mod bazel;
 mod client;
 pub mod codeowners;
 pub mod envoy;
 pub mod handlers;
+pub mod k8s;
 mod server;
 pub mod service;
 pub mod write;
@@ -17,10 +19,11 @@ pub mod write;
 pub use api::{ApiCrate, api_crates, apis};
 pub use server::server_crates;
 
-use orrery_model::{Diagnostic, Repository, Snapshot};
+use orrery_model::{DependencyGraph, Diagnostic, Repository, Snapshot};
 
-/// Every file `orrery gen` writes: the API crates; for the servlets whose handlers match their
-/// API, the server crates and the monolith; and the Envoy config. Sorted by path.
+/// Every file `orrery gen` writes but the Bazel files: the API crates; for the servlets whose
+/// handlers match their API, the server crates and the monolith; the Envoy config; and each
+/// servlet's Kubernetes manifests. Sorted by path. [`generate_all`] adds the Bazel files.
 pub fn generate(
     repository: &Repository,
     snapshot: &Snapshot,
@@ -31,13 +34,31 @@ pub fn generate(
     let (envoy, problems) = envoy::envoy_files(repository);
     diagnostics.extend(problems);
     let codeowners = codeowners::codeowners(repository);
+    let (k8s, problems) = k8s::k8s_files(repository, snapshot);
+    diagnostics.extend(problems);
     let mut files: Vec<GeneratedFile> = apis
         .into_iter()
         .flat_map(|api| api.files)
         .chain(servers)
         .chain(envoy)
         .chain(codeowners)
+        .chain(k8s)
         .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    (files, diagnostics)
+}
+
+/// Every file `orrery gen` writes: [`generate`]'s, and the Bazel files, whose deps are the
+/// dependency graph's edges (see [`bazel`]). Sorted by path.
+pub fn generate_all(
+    repository: &Repository,
+    snapshot: &Snapshot,
+    graph: &DependencyGraph,
+) -> (Vec<GeneratedFile>, Vec<Diagnostic>) {
+    let (mut files, diagnostics) = generate(repository, snapshot);
+    let options = bazel::Options::default();
+    let bazel = bazel::bazel_files(repository, graph, snapshot, &files, &options);
+    files.extend(bazel);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     (files, diagnostics)
 }

@@ -1,8 +1,9 @@
 //! Discovery: the only stage that reads the tree.
 //!
-//! It walks servlets/, libs/, proto/ and gen/ (skipping `target/` and dotted directories), reads the files
-//! the later stages need into a `Snapshot`, and turns every file it cannot read into an `input`
-//! diagnostic instead of stopping.
+//! It walks servlets/, libs/, proto/ and gen/ (skipping `target/` and dotted directories) and
+//! the template overrides in templates/k8s/, reads the files the later stages need into a
+//! `Snapshot`, and turns every file it cannot read into an `input` diagnostic instead of
+//! stopping.
 
 use std::fs;
 use std::io;
@@ -20,6 +21,8 @@ pub const CONFIG: &str = "orrery.yaml";
 pub const BASELINE: &str = "orrery-todo.yaml";
 /// Generated at the root, where GitHub looks for it.
 pub const CODEOWNERS: &str = "CODEOWNERS";
+/// The files `orrery gen` writes at the root: CODEOWNERS and the root Bazel files.
+pub const ROOT_GENERATED: &[&str] = &[CODEOWNERS, "BUILD.bazel", "MODULE.bazel", "WORKSPACE"];
 
 /// The nearest ancestor of `start` (or `start` itself) that holds orrery.yaml.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
@@ -39,13 +42,15 @@ pub fn discover(root: &Path) -> Snapshot {
     if let Some(cargo) = read_optional(root, "Cargo.toml", &mut snapshot.problems) {
         snapshot.cargo_manifests.push(cargo);
     }
-    let codeowners = root.join(CODEOWNERS);
-    if codeowners.is_file() {
-        match read_bytes(&codeowners) {
-            Ok(bytes) => snapshot.generated.push((CODEOWNERS.to_owned(), bytes)),
-            Err(problem) => snapshot
-                .problems
-                .push(problem.into_diagnostic(CODEOWNERS.to_owned())),
+    for name in ROOT_GENERATED {
+        let path = root.join(name);
+        if path.is_file() {
+            match read_bytes(&path) {
+                Ok(bytes) => snapshot.generated.push(((*name).to_owned(), bytes)),
+                Err(problem) => snapshot
+                    .problems
+                    .push(problem.into_diagnostic((*name).to_owned())),
+            }
         }
     }
     for top in ["servlets", "libs", "proto", "gen"] {
@@ -53,7 +58,40 @@ pub fn discover(root: &Path) -> Snapshot {
             walk(root, top, &mut snapshot);
         }
     }
+    read_templates(root, &mut snapshot);
     snapshot
+}
+
+/// Where a repository overrides the templates of the Kubernetes manifests.
+pub const TEMPLATES: &str = "templates/k8s";
+
+/// Every `templates/k8s/*.j2` (files directly in that directory), sorted by path.
+fn read_templates(root: &Path, snapshot: &mut Snapshot) {
+    let directory = root.join(TEMPLATES);
+    if !directory.is_dir() {
+        return;
+    }
+    let walker = WalkDir::new(&directory)
+        .min_depth(1)
+        .max_depth(1)
+        .follow_links(true)
+        .sort_by_file_name();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                walk_error(root, &error, &mut snapshot.problems);
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() || !entry.file_name().to_string_lossy().ends_with(".j2") {
+            continue;
+        }
+        let relative = relative_path(root, entry.path());
+        if let Some(file) = read(entry.path(), relative, &mut snapshot.problems) {
+            snapshot.templates.push(file);
+        }
+    }
 }
 
 fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {

@@ -31,6 +31,9 @@ pub struct Snapshot {
     pub generated: Vec<(String, Vec<u8>)>,
     /// orrery-todo.yaml, if present.
     pub baseline: Option<SourceText>,
+    /// Every `templates/k8s/*.j2`: the repository's overrides of the templates orrery renders
+    /// the Kubernetes manifests with, sorted by path.
+    pub templates: Vec<SourceText>,
     /// Files that could not be read, as `input` diagnostics.
     pub problems: Vec<Diagnostic>,
 }
@@ -57,16 +60,21 @@ impl Snapshot {
             .chain(&self.cargo_manifests)
             .chain(&self.rust_files)
             .chain(&self.protos)
+            .chain(&self.templates)
             .find(|file| file.path == path)
             .map(|file| file.text.as_str())
     }
 }
 
-/// `servlets/<name>/api/...`, `gen/...` or the root `CODEOWNERS`.
+/// `servlets/<name>/api/...`, `gen/...`, a `BUILD.bazel` under servlets/ or libs/, or one of
+/// the root files orrery writes (`CODEOWNERS`, `BUILD.bazel`, `WORKSPACE`, `MODULE.bazel`).
 pub fn is_generated_location(path: &str) -> bool {
     let segments: Vec<&str> = path.split('/').collect();
     matches!(
         segments.as_slice(),
-        ["servlets", _, "api", _, ..] | ["gen", _, ..] | ["CODEOWNERS"]
+        ["servlets", _, "api", _, ..]
+            | ["gen", _, ..]
+            | ["servlets" | "libs", .., "BUILD.bazel"]
+            | ["CODEOWNERS" | "BUILD.bazel" | "WORKSPACE" | "MODULE.bazel"]
     )
 }

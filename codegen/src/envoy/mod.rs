@@ -145,7 +145,8 @@ fn cluster_plan(repository: &Repository) -> Result<Plan, Box<Diagnostic>> {
             },
         );
         upstreams.push(Upstream {
-            host: name.clone(),
+            // The servlet's Kubernetes Service (gen/k8s), named like every object of it.
+            host: crate::k8s::model::object_name(&name),
             name,
             port: SERVLET_GRPC_PORT,
             dns: true,

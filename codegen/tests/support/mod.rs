@@ -20,6 +20,8 @@ pub fn snapshot(fixture: &str) -> Snapshot {
             snapshot.cargo_manifests.push(file);
         } else if file.path.ends_with(".rs") {
             snapshot.rust_files.push(file);
+        } else if file.path.starts_with("templates/k8s/") {
+            snapshot.templates.push(file);
         } else {
             panic!("the fixture's `{}` has no place in a snapshot", file.path);
         }
