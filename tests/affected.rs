@@ -7,7 +7,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{fixture, orrery, write};
+use support::{fixture, git, orrery, write};
 
 /// The fixture, committed as the first revision of a fresh git repository.
 fn repository() -> tempfile::TempDir {
@@ -18,27 +18,6 @@ fn repository() -> tempfile::TempDir {
     let clean = orrery(dir.path(), &["check"]);
     assert_eq!(clean.code, 0, "{}", clean.stdout);
     dir
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Appends a line to a file of the repository.

@@ -6,7 +6,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{fixture, orrery, write};
+use support::{fixture, git, orrery, write};
 
 /// Checks a fixture in human and JSON form, asserting the exit status of both.
 fn check(name: &str, code: i32) {
@@ -463,27 +463,6 @@ fn a_symlink_into_another_component_is_a_dependency() {
     let out = orrery(dir.path(), &["check", "servlets/web/src/vault_copy.rs"]);
     assert_eq!(out.code, 1);
     insta::assert_snapshot!(out.stdout);
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn rules_and_paths(output: &support::Output) -> Vec<(String, String)> {

@@ -3,6 +3,9 @@
 //! A fixture is one text file; each `//- path` line starts a file of the repository, as in
 //! rust-analyzer's test fixtures.
 
+// Each test binary includes this module and uses only part of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -64,4 +67,26 @@ pub fn write(root: &Path, path: &str, text: impl AsRef<[u8]>) {
     let path = root.join(path);
     std::fs::create_dir_all(path.parent().expect("parent")).expect("create folders");
     std::fs::write(&path, text).expect("write file");
+}
+
+/// Runs git in `dir` as a fixed test identity, on branch `main`; a failure fails the test.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
