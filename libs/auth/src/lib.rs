@@ -10,4 +10,4 @@ mod session;
 mod token;
 
 pub use session::{Scope, Session, UserId};
-pub use token::{AuthError, DEV_SIGNING_KEY, SIGNING_KEY_VARIABLE, Signer, signing_key};
+pub use token::{AuthError, DEV_SIGNING_KEY, SIGNING_KEY_VARIABLE, Signer, signing_key, unix_now};

@@ -44,6 +44,24 @@ impl fmt::Display for AuthError {
 
 impl Error for AuthError {}
 
+/// How a servlet answers a refused session: PERMISSION_DENIED when it lacks a scope,
+/// UNAUTHENTICATED otherwise.
+impl From<AuthError> for tonic::Status {
+    fn from(error: AuthError) -> tonic::Status {
+        match error {
+            AuthError::MissingScope(_) => tonic::Status::permission_denied(error.to_string()),
+            _ => tonic::Status::unauthenticated(error.to_string()),
+        }
+    }
+}
+
+/// Now, in Unix seconds: the clock sessions expire by.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
 /// Issues and validates tokens with one shared secret.
 #[derive(Clone)]
 pub struct Signer {
@@ -221,5 +239,19 @@ mod tests {
         );
         let unsigned_shape = signer().issue(&Session::new(UserId(1), &[], 5));
         assert!(unsigned_shape.starts_with("v1.1.5.-."));
+    }
+
+    #[test]
+    fn a_missing_scope_is_permission_denied_and_any_other_refusal_unauthenticated() {
+        let missing: tonic::Status = AuthError::MissingScope(Scope::Admin).into();
+        assert_eq!(missing.code(), tonic::Code::PermissionDenied);
+        let expired: tonic::Status = AuthError::Expired { expired_at: 5 }.into();
+        assert_eq!(
+            (expired.code(), expired.message()),
+            (
+                tonic::Code::Unauthenticated,
+                AuthError::Expired { expired_at: 5 }.to_string().as_str()
+            )
+        );
     }
 }

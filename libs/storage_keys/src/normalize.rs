@@ -53,6 +53,13 @@ pub fn normalize_path(path: &str) -> Result<String, KeyError> {
     Ok(normalized)
 }
 
+/// A path that makes no storage key is a bad argument of the call.
+impl From<KeyError> for tonic::Status {
+    fn from(error: KeyError) -> tonic::Status {
+        tonic::Status::invalid_argument(error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,31 +40,14 @@ impl AdminServlet {
             files: files.with_timeout(FILES_TIMEOUT),
             metadata,
             audit: AuditLog::default(),
-            clock: system_clock,
+            clock: auth::unix_now,
         }
     }
 
     fn staff_session(&self, token: &str) -> Result<Session, Status> {
-        let session = self
-            .signer
-            .validate(token, (self.clock)())
-            .map_err(auth_status)?;
-        session.require(Scope::Admin).map_err(auth_status)?;
+        let session = self.signer.validate(token, (self.clock)())?;
+        session.require(Scope::Admin)?;
         Ok(session)
-    }
-}
-
-pub fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
-/// A refused session: PERMISSION_DENIED when it lacks a scope, UNAUTHENTICATED otherwise.
-fn auth_status(error: auth::AuthError) -> Status {
-    match error {
-        auth::AuthError::MissingScope(_) => Status::permission_denied(error.to_string()),
-        _ => Status::unauthenticated(error.to_string()),
     }
 }
 

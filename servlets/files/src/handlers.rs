@@ -12,7 +12,6 @@ use files_api::{
 use sharing_api::{CreateLinkRequest, SharingClient};
 use storage_keys::{StorageKey, file_key, folder_prefix};
 
-use crate::status::{auth_status, key_status};
 use crate::store::{FileRecord, FileStore};
 
 const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -39,24 +38,15 @@ impl FilesServlet {
             signer,
             store: FileStore::default(),
             sharing: sharing.with_timeout(SHARING_TIMEOUT),
-            clock: system_clock,
+            clock: auth::unix_now,
         }
     }
 
     fn session(&self, token: &str, scope: Scope) -> Result<Session, Status> {
-        let session = self
-            .signer
-            .validate(token, (self.clock)())
-            .map_err(auth_status)?;
-        session.require(scope).map_err(auth_status)?;
+        let session = self.signer.validate(token, (self.clock)())?;
+        session.require(scope)?;
         Ok(session)
     }
-}
-
-pub fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 fn file_entry(key: &StorageKey, record: &FileRecord) -> Entry {
@@ -76,7 +66,7 @@ pub async fn list_files(
     request: ListFilesRequest,
 ) -> Result<ListFilesResponse, Status> {
     let session = servlet.session(&request.token, Scope::Read)?;
-    let prefix = folder_prefix(session.user, &request.folder).map_err(key_status)?;
+    let prefix = folder_prefix(session.user, &request.folder)?;
     let page_size = match request.page_size {
         0 => DEFAULT_PAGE_SIZE,
         size => size.min(MAX_PAGE_SIZE),
@@ -154,7 +144,7 @@ pub async fn stat_file(
     request: StatFileRequest,
 ) -> Result<StatFileResponse, Status> {
     let session = servlet.session(&request.token, Scope::Read)?;
-    let key = file_key(session.user, &request.path).map_err(key_status)?;
+    let key = file_key(session.user, &request.path)?;
     let record = servlet
         .store
         .get(&key)
@@ -171,7 +161,7 @@ pub async fn put_file(
     request: PutFileRequest,
 ) -> Result<PutFileResponse, Status> {
     let session = servlet.session(&request.token, Scope::Write)?;
-    let key = file_key(session.user, &request.path).map_err(key_status)?;
+    let key = file_key(session.user, &request.path)?;
     let record = servlet.store.put(&key, request.size, (servlet.clock)());
     Ok(PutFileResponse {
         entry: Some(file_entry(&key, &record)),
@@ -189,9 +179,7 @@ pub async fn recent_files(
         0 => DEFAULT_RECENT,
         limit => limit.min(MAX_RECENT),
     } as usize;
-    let mut files = servlet
-        .store
-        .scan(&folder_prefix(session.user, "").map_err(key_status)?);
+    let mut files = servlet.store.scan(&folder_prefix(session.user, "")?);
     files.sort_by(|(a_key, a), (b_key, b)| {
         b.modified_at
             .cmp(&a.modified_at)
@@ -211,7 +199,7 @@ pub async fn share_file(
     request: ShareFileRequest,
 ) -> Result<ShareFileResponse, Status> {
     let session = servlet.session(&request.token, Scope::Share)?;
-    let key = file_key(session.user, &request.path).map_err(key_status)?;
+    let key = file_key(session.user, &request.path)?;
     if servlet.store.get(&key).is_none() {
         return Err(Status::not_found(format!(
             "no file at `{}` to share",
@@ -238,7 +226,7 @@ pub async fn usage(servlet: &FilesServlet, request: UsageRequest) -> Result<Usag
     servlet.session(&request.token, Scope::Admin)?;
     let files = servlet
         .store
-        .scan(&folder_prefix(UserId(request.user_id), "").map_err(key_status)?);
+        .scan(&folder_prefix(UserId(request.user_id), "")?);
     let largest = files
         .iter()
         .max_by(|(a_key, a), (b_key, b)| a.size.cmp(&b.size).then_with(|| b_key.cmp(a_key)))

@@ -5,7 +5,6 @@
 //! servlet through its typed client, `sharing_api::SharingClient`.
 
 pub mod handlers;
-mod status;
 pub mod store;
 
 use auth::Signer;

@@ -42,22 +42,8 @@ impl HomeServlet {
             nav: nav.with_timeout(CALLEE_TIMEOUT),
             files: files.with_timeout(CALLEE_TIMEOUT),
             metadata,
-            clock: system_clock,
+            clock: auth::unix_now,
         }
-    }
-}
-
-pub fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
-/// A refused session: PERMISSION_DENIED when it lacks a scope, UNAUTHENTICATED otherwise.
-fn auth_status(error: auth::AuthError) -> Status {
-    match error {
-        auth::AuthError::MissingScope(_) => Status::permission_denied(error.to_string()),
-        _ => Status::unauthenticated(error.to_string()),
     }
 }
 
@@ -90,11 +76,8 @@ pub async fn get_homepage(
     request: HomepageRequest,
 ) -> Result<HomepageResponse, Status> {
     let now = (servlet.clock)();
-    let session = servlet
-        .signer
-        .validate(&request.token, now)
-        .map_err(auth_status)?;
-    session.require(Scope::Read).map_err(auth_status)?;
+    let session = servlet.signer.validate(&request.token, now)?;
+    session.require(Scope::Read)?;
 
     let mut degraded = Vec::new();
     let menu = servlet

@@ -21,22 +21,8 @@ impl NavServlet {
         NavServlet {
             signer,
             metadata,
-            clock: system_clock,
+            clock: auth::unix_now,
         }
-    }
-}
-
-pub fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
-/// A refused session: PERMISSION_DENIED when it lacks a scope, UNAUTHENTICATED otherwise.
-fn auth_status(error: auth::AuthError) -> Status {
-    match error {
-        auth::AuthError::MissingScope(_) => Status::permission_denied(error.to_string()),
-        _ => Status::unauthenticated(error.to_string()),
     }
 }
 
@@ -46,11 +32,8 @@ pub async fn build_menu(
     servlet: &NavServlet,
     request: MenuRequest,
 ) -> Result<MenuResponse, Status> {
-    let session = servlet
-        .signer
-        .validate(&request.token, (servlet.clock)())
-        .map_err(auth_status)?;
-    session.require(Scope::Read).map_err(auth_status)?;
+    let session = servlet.signer.validate(&request.token, (servlet.clock)())?;
+    session.require(Scope::Read)?;
     if !request.current_path.starts_with('/') {
         return Err(Status::invalid_argument("current_path must start with `/`"));
     }

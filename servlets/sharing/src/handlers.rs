@@ -8,7 +8,6 @@ use sharing_api::{
 use storage_keys::file_key;
 
 use crate::links::{LinkStore, RevokeError, clamp_ttl};
-use crate::status::{auth_status, key_status};
 
 /// The servlet's state, shared by every handler.
 pub struct SharingServlet {
@@ -26,26 +25,20 @@ impl SharingServlet {
             signer,
             links: LinkStore::default(),
             base_url: base_url.into(),
-            clock: system_clock,
+            clock: auth::unix_now,
         }
     }
 
     /// The caller's session as of `now`, provided it has `scope`.
     fn session(&self, token: &str, scope: Scope, now: u64) -> Result<Session, Status> {
-        let session = self.signer.validate(token, now).map_err(auth_status)?;
-        session.require(scope).map_err(auth_status)?;
+        let session = self.signer.validate(token, now)?;
+        session.require(scope)?;
         Ok(session)
     }
 
     fn url(&self, link_id: &str) -> String {
         format!("{}/{link_id}", self.base_url.trim_end_matches('/'))
     }
-}
-
-pub fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 /// Creates a link to one of the caller's files. Needs the `share` scope. The caller (files)
@@ -56,7 +49,7 @@ pub async fn create_link(
 ) -> Result<CreateLinkResponse, Status> {
     let now = (servlet.clock)();
     let session = servlet.session(&request.token, Scope::Share, now)?;
-    let key = file_key(session.user, &request.path).map_err(key_status)?;
+    let key = file_key(session.user, &request.path)?;
     // The link may outlive the session that created it: that is the point of sharing.
     let link = servlet.links.insert(key, now, clamp_ttl(request.ttl_secs));
     Ok(CreateLinkResponse {

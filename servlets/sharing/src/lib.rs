@@ -5,7 +5,6 @@
 
 pub mod handlers;
 pub mod links;
-mod status;
 
 use auth::Signer;
 
