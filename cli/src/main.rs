@@ -310,7 +310,7 @@ fn plan_generation(root: &Path, refusal: &str) -> Result<Generation, ExitCode> {
         .collect();
     let (mut blocking, _) = baseline::narrow(snapshot.baseline.as_ref(), outside_generated);
     let (files, problems) =
-        orrery_codegen::generate_all(&analysis.repository, &snapshot, &analysis.graph);
+        orrery_codegen::generate(&analysis.repository, &snapshot, &analysis.graph);
     blocking.extend(problems);
     if !blocking.is_empty() {
         blocking.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

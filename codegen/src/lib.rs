@@ -21,12 +21,14 @@ pub use server::server_crates;
 
 use orrery_model::{DependencyGraph, Diagnostic, Repository, Snapshot};
 
-/// Every file `orrery gen` writes but the Bazel files: the API crates; for the servlets whose
-/// handlers match their API, the server crates and the monolith; the Envoy config; and each
-/// servlet's Kubernetes manifests. Sorted by path. [`generate_all`] adds the Bazel files.
+/// Every file `orrery gen` writes, sorted by path: the API crates; for the servlets whose
+/// handlers match their API, the server crates and the monolith; the Envoy config; CODEOWNERS;
+/// each servlet's Kubernetes manifests; and the Bazel files, whose deps are the dependency
+/// graph's edges and whose packages are the other files' (see [`bazel`]).
 pub fn generate(
     repository: &Repository,
     snapshot: &Snapshot,
+    graph: &DependencyGraph,
 ) -> (Vec<GeneratedFile>, Vec<Diagnostic>) {
     let (apis, mut diagnostics) = apis(repository);
     let (servers, problems) = server_crates(repository, snapshot, &apis);
@@ -44,20 +46,13 @@ pub fn generate(
         .chain(codeowners)
         .chain(k8s)
         .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    (files, diagnostics)
-}
-
-/// Every file `orrery gen` writes: [`generate`]'s, and the Bazel files, whose deps are the
-/// dependency graph's edges (see [`bazel`]). Sorted by path.
-pub fn generate_all(
-    repository: &Repository,
-    snapshot: &Snapshot,
-    graph: &DependencyGraph,
-) -> (Vec<GeneratedFile>, Vec<Diagnostic>) {
-    let (mut files, diagnostics) = generate(repository, snapshot);
-    let options = bazel::Options::default();
-    let bazel = bazel::bazel_files(repository, graph, snapshot, &files, &options);
+    let bazel = bazel::bazel_files(
+        repository,
+        graph,
+        snapshot,
+        &files,
+        &bazel::Options::default(),
+    );
     files.extend(bazel);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     (files, diagnostics)

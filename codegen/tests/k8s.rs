@@ -33,7 +33,8 @@ fn example(edit: impl FnOnce(&mut Snapshot)) -> Vec<GeneratedFile> {
     edit(&mut snapshot);
     let (repository, diagnostics) = orrery_model::repository::load(&snapshot);
     assert_eq!(diagnostics, [], "the example loads cleanly");
-    let (files, problems) = orrery_codegen::generate(&repository, &snapshot);
+    let graph = orrery_lint::resolve::build_graph(&repository, &snapshot).0;
+    let (files, problems) = orrery_codegen::generate(&repository, &snapshot, &graph);
     assert_eq!(problems, [], "the example generates cleanly");
     k8s(files)
 }
@@ -588,7 +589,8 @@ fn diagnostics(extra: &str) -> Vec<String> {
     let snapshot = snapshot(&format!("{GREETER}{extra}"));
     let (repository, problems) = orrery_model::repository::load(&snapshot);
     assert_eq!(problems, []);
-    let (files, diagnostics) = orrery_codegen::generate(&repository, &snapshot);
+    let graph = orrery_lint::resolve::build_graph(&repository, &snapshot).0;
+    let (files, diagnostics) = orrery_codegen::generate(&repository, &snapshot, &graph);
     assert!(
         k8s(files).is_empty(),
         "no manifest is generated while a template fails"

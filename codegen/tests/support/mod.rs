@@ -58,7 +58,8 @@ pub fn generate(fixture: &str) -> (Vec<GeneratedFile>, Vec<String>) {
     let snapshot = snapshot(fixture);
     let (repository, diagnostics) = orrery_model::repository::load(&snapshot);
     assert_eq!(diagnostics, [], "the fixture loads cleanly");
-    let (files, problems) = orrery_codegen::generate(&repository, &snapshot);
+    let graph = orrery_lint::resolve::build_graph(&repository, &snapshot).0;
+    let (files, problems) = orrery_codegen::generate(&repository, &snapshot, &graph);
     (files, problems.iter().map(render).collect())
 }
 

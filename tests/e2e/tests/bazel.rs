@@ -387,13 +387,13 @@ fn buildifier_accepts_every_generated_bazel_file() {
     let analysis = orrery_lint::analyze(&example);
     add(
         "example",
-        orrery_codegen::generate_all(&analysis.repository, &example, &analysis.graph).0,
+        orrery_codegen::generate(&analysis.repository, &example, &analysis.graph).0,
     );
     for (name, text) in fixtures() {
         let subject = Subject::in_memory(&fixture_files(&text));
         add(
             &format!("fixtures/{name}"),
-            orrery_codegen::generate_all(&subject.repository, &subject.snapshot, &subject.graph).0,
+            orrery_codegen::generate(&subject.repository, &subject.snapshot, &subject.graph).0,
         );
     }
     for index in 0..20 {

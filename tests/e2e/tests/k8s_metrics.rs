@@ -15,7 +15,8 @@ fn expressions() -> Vec<String> {
     let snapshot = orrery_lint::discover::discover(&root());
     let (repository, diagnostics) = orrery_model::repository::load(&snapshot);
     assert_eq!(diagnostics, [], "the example loads cleanly");
-    let (files, problems) = orrery_codegen::generate(&repository, &snapshot);
+    let graph = orrery_lint::resolve::build_graph(&repository, &snapshot).0;
+    let (files, problems) = orrery_codegen::generate(&repository, &snapshot, &graph);
     assert_eq!(problems, [], "the example generates cleanly");
     let mut expressions = Vec::new();
     for file in files

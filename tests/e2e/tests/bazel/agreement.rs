@@ -62,7 +62,7 @@ impl Subject {
             let snapshot = orrery_lint::discover::discover(&workspace.dir());
             let analysis = orrery_lint::analyze(&snapshot);
             let (generated, _) =
-                orrery_codegen::generate_all(&analysis.repository, &snapshot, &analysis.graph);
+                orrery_codegen::generate(&analysis.repository, &snapshot, &analysis.graph);
             let mut changed = false;
             for file in &generated {
                 let hand_written = files
