@@ -11,6 +11,9 @@ use orrery_codegen::GeneratedFile;
 use orrery_lint::{analyze, baseline, discover, query, render, scope};
 use orrery_model::{ComponentId, Diagnostic, Repository, RuleId, Snapshot};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod affected;
 #[cfg(unix)]
 mod dev;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use orrery_model::location::line_column;
 use orrery_model::{Diagnostic, Location, RuleId, Snapshot, SourceText};
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 /// Files above this size are not read: no hand-written source is this large, and reading one
@@ -94,6 +95,17 @@ fn read_templates(root: &Path, snapshot: &mut Snapshot) {
     }
 }
 
+/// Where a text file discovery reads goes in the snapshot.
+#[derive(Clone, Copy)]
+enum Bucket {
+    Manifest,
+    Cargo,
+    Rust,
+    Proto,
+}
+
+/// Walks one top directory in order, then reads its files on every core: reading is most of
+/// discovery's time, and the order of the snapshot stays the walk's.
 fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
     let walker = WalkDir::new(root.join(top))
         .follow_links(true)
@@ -106,6 +118,8 @@ fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
                     entry.file_type().is_dir(),
                 )
         });
+    // `None`: a generated file, read as bytes.
+    let mut wanted: Vec<(String, PathBuf, Option<Bucket>)> = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -131,27 +145,52 @@ fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
             continue;
         }
         // Everything under gen/ is orrery's output, compared as bytes and never analysed.
-        if top == "gen"
+        let bucket = if top == "gen"
             || (orrery_model::snapshot::is_generated_location(&relative)
                 && !(name == "Cargo.toml" || name.ends_with(".rs")))
         {
-            match read_bytes(entry.path()) {
-                Ok(bytes) => snapshot.generated.push((relative, bytes)),
-                Err(problem) => snapshot.problems.push(problem.into_diagnostic(relative)),
-            }
-            continue;
-        }
-        let bucket = match name.as_ref() {
-            "servlet.yaml" | "library.yaml" => &mut snapshot.manifests,
-            "Cargo.toml" => &mut snapshot.cargo_manifests,
-            _ if name.ends_with(".rs") => &mut snapshot.rust_files,
-            _ if name.ends_with(".proto") => &mut snapshot.protos,
-            _ => continue,
+            None
+        } else {
+            Some(match name.as_ref() {
+                "servlet.yaml" | "library.yaml" => Bucket::Manifest,
+                "Cargo.toml" => Bucket::Cargo,
+                _ if name.ends_with(".rs") => Bucket::Rust,
+                _ if name.ends_with(".proto") => Bucket::Proto,
+                _ => continue,
+            })
         };
-        if let Some(file) = read(entry.path(), relative, &mut snapshot.problems) {
-            bucket.push(file);
+        wanted.push((relative, entry.into_path(), bucket));
+    }
+    let read: Vec<_> = wanted
+        .into_par_iter()
+        .map(|(relative, path, bucket)| {
+            let contents = match bucket {
+                None => read_bytes(&path).map(Contents::Generated),
+                Some(bucket) => read_text(&path).map(|text| Contents::Text(bucket, text)),
+            };
+            (relative, contents)
+        })
+        .collect();
+    for (path, contents) in read {
+        match contents {
+            Ok(Contents::Generated(bytes)) => snapshot.generated.push((path, bytes)),
+            Ok(Contents::Text(bucket, text)) => {
+                let file = SourceText { path, text };
+                match bucket {
+                    Bucket::Manifest => snapshot.manifests.push(file),
+                    Bucket::Cargo => snapshot.cargo_manifests.push(file),
+                    Bucket::Rust => snapshot.rust_files.push(file),
+                    Bucket::Proto => snapshot.protos.push(file),
+                }
+            }
+            Err(problem) => snapshot.problems.push(problem.into_diagnostic(path)),
         }
     }
+}
+
+enum Contents {
+    Generated(Vec<u8>),
+    Text(Bucket, String),
 }
 
 /// `target/` holds build output and dotted directories hold tool state; neither is source.

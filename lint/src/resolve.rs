@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use orrery_model::component::enclosing;
 use orrery_model::{
     ComponentId, DependencyGraph, Diagnostic, Evidence, Location, RefKind, Repository, RuleId,
     Snapshot,
@@ -18,6 +19,7 @@ use orrery_model::{
 
 use crate::extract::cargo::{self, CargoManifest, Dependency, Source};
 use crate::extract::rust;
+use rayon::prelude::*;
 
 /// Builds the dependency graph of `repository` from the files in `snapshot`. Files that cannot
 /// be understood (a malformed Cargo.toml, unterminated Rust) come back as `input` diagnostics.
@@ -82,25 +84,28 @@ pub fn build_graph(
         }
     }
 
+    // The deepest crate holding a file; the root manifest holds everything else.
     let crate_of = |path: &str| {
-        crates
-            .keys()
-            .filter(|dir| dir.is_empty() || contains(dir, path))
-            .max_by_key(|dir| dir.len())
+        enclosing(path)
+            .chain([""])
+            .find_map(|directory| crates.get_key_value(directory))
+            .map(|(directory, _)| directory)
     };
-    let mut scanned: Vec<(&ComponentId, &str, &str, rust::FileRefs)> = Vec::new();
-    for file in &snapshot.rust_files {
-        if let (Some(component), Some(krate)) =
-            (repository.component_of(&file.path), crate_of(&file.path))
-        {
-            scanned.push((
+    // Scanning is most of the work, and each file is independent of the others.
+    let scanned: Vec<(&ComponentId, &str, &str, rust::FileRefs)> = snapshot
+        .rust_files
+        .par_iter()
+        .filter_map(|file| {
+            let component = repository.component_of(&file.path)?;
+            let krate = crate_of(&file.path)?;
+            Some((
                 &component.id,
                 krate.as_str(),
-                &file.path,
+                file.path.as_str(),
                 rust::scan(&file.text),
-            ));
-        }
-    }
+            ))
+        })
+        .collect();
     // `extern crate a as b;` makes `b` name crate `a` everywhere in the crate.
     for (_, krate, _, refs) in &scanned {
         let crate_names = names.entry(krate).or_default();
@@ -197,14 +202,19 @@ fn parse_crates(
     snapshot: &Snapshot,
     problems: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, CargoManifest> {
+    let parsed: Vec<_> = snapshot
+        .cargo_manifests
+        .par_iter()
+        .map(|file| (file, cargo::parse(&file.text)))
+        .collect();
     let mut crates = BTreeMap::new();
-    for file in &snapshot.cargo_manifests {
+    for (file, manifest) in parsed {
         let directory = file
             .path
             .strip_suffix("Cargo.toml")
             .unwrap_or_default()
             .trim_end_matches('/');
-        match cargo::parse(&file.text) {
+        match manifest {
             Ok(manifest) => {
                 crates.insert(directory.to_owned(), manifest);
             }
@@ -302,12 +312,6 @@ fn prefix(directory: &str) -> String {
     } else {
         format!("{directory}/")
     }
-}
-
-/// Is `path` inside (or equal to) the repository-relative `directory`?
-fn contains(directory: &str, path: &str) -> bool {
-    path.strip_prefix(directory)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Joins a relative path onto a repository-relative directory, resolving `.` and `..`.

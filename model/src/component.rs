@@ -32,6 +32,22 @@ impl ComponentId {
     }
 }
 
+// Lookups by directory (`components.get("servlets/nav")`) without building an id.
+impl std::borrow::Borrow<str> for ComponentId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `path` and every directory above it, deepest first: `a/b/c`, `a/b`, `a`. The deepest
+/// component or crate holding a file is the first of these that is one, found with a few map
+/// lookups instead of a scan over every component.
+pub fn enclosing(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(path), |current| {
+        current.rsplit_once('/').map(|(parent, _)| parent)
+    })
+}
+
 impl fmt::Display for ComponentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -1,12 +1,12 @@
 //! The model stage: from the texts discovery read to typed components.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::component::{Component, ComponentId, ComponentKind, Manifest};
 use crate::diagnostic::{Diagnostic, RuleId};
 use crate::location::Location;
 use crate::manifest::{Config, Parsed, parse_config, parse_library, parse_servlet};
-use crate::proto::{ServletApi, compile_servlet};
+use crate::proto::{ServletApi, compile_servlets};
 use crate::snapshot::Snapshot;
 
 /// Every component of the repository and the workspace configuration.
@@ -22,10 +22,7 @@ pub struct Repository {
 impl Repository {
     /// The component a repository-relative file belongs to: the deepest one containing it.
     pub fn component_of(&self, path: &str) -> Option<&Component> {
-        self.components
-            .values()
-            .filter(|component| component.id.contains(path))
-            .max_by_key(|c| c.id.as_str().len())
+        crate::component::enclosing(path).find_map(|directory| self.components.get(directory))
     }
 
     pub fn servlet(&self, name: &str) -> Option<&Component> {
@@ -81,9 +78,23 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
         by_directory.entry(directory).or_default().push(file);
     }
     // Directories some manifest claims, wherever it is placed.
-    let claimed: Vec<String> = by_directory
+    let claimed: HashSet<String> = by_directory
         .keys()
         .map(|directory| (*directory).to_owned())
+        .collect();
+    let crates: HashSet<&str> = snapshot
+        .cargo_manifests
+        .iter()
+        .map(|file| file.path.as_str())
+        .collect();
+    // `servlets/<name>` for every proto somewhere under it.
+    let with_protos: HashSet<&str> = snapshot
+        .protos
+        .iter()
+        .filter_map(|proto| {
+            let end = proto.path.match_indices('/').nth(1)?.0;
+            Some(&proto.path[..end])
+        })
         .collect();
     for (directory, mut files) in by_directory {
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -126,11 +137,8 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
         };
         // The API crate is a component as soon as the servlet has protos, before `orrery gen`
         // first writes it, so the servlets calling it are judged the same before and after.
-        let has_api = has_cargo(snapshot, &format!("{directory}/api"))
-            || snapshot
-                .protos
-                .iter()
-                .any(|proto| proto.path.starts_with(&format!("{directory}/")));
+        let has_api = crates.contains(format!("{directory}/api/Cargo.toml").as_str())
+            || with_protos.contains(directory);
         if kind == ComponentKind::Servlet && has_api {
             let api = Component {
                 id: ComponentId::new(format!("{directory}/api")),
@@ -148,13 +156,12 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
         .servlets()
         .map(|servlet| servlet.id.clone())
         .collect();
-    for servlet in servlets {
-        match compile_servlet(&servlet, &snapshot.protos) {
-            Some(Ok(api)) => {
+    for (servlet, api) in compile_servlets(&servlets, &snapshot.protos) {
+        match api {
+            Ok(api) => {
                 repository.apis.insert(servlet, api);
             }
-            Some(Err(problem)) => diagnostics.push(problem),
-            None => {}
+            Err(problem) => diagnostics.push(problem),
         }
     }
 
@@ -199,12 +206,4 @@ fn misplaced(path: &str, file_name: &str) -> Diagnostic {
         format!("`{path}` is not where a {file_name} can declare a component"),
     )
     .with_help(help)
-}
-
-fn has_cargo(snapshot: &Snapshot, directory: &str) -> bool {
-    let path = format!("{directory}/Cargo.toml");
-    snapshot
-        .cargo_manifests
-        .iter()
-        .any(|file| file.path == path)
 }

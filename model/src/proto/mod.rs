@@ -8,7 +8,7 @@ mod compile;
 mod routes;
 pub mod template;
 
-pub use compile::{GOOGLE_API_HTTP, compile_servlet};
+pub use compile::{GOOGLE_API_HTTP, compile_servlet, compile_servlets};
 pub use routes::{Route, Verb};
 
 use prost_reflect::DescriptorPool;
@@ -146,6 +146,122 @@ message StatResponse { uint64 size = 1; }
                 .starts_with("`servlets/files/proto/files.proto` does not compile: "),
             "{}",
             error.message
+        );
+    }
+
+    fn proto(path: &str, text: &str) -> SourceText {
+        SourceText {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+
+    /// Three servlets sharing an import from the repository's proto/, in the order that makes
+    /// the shared pool's order differ from each servlet's own.
+    fn shared_repository() -> Vec<SourceText> {
+        let common = "syntax = \"proto3\";\npackage common.v1;\nmessage Page { int32 size = 1; }\n";
+        let servlet = |name: &str, imports: &[&str]| {
+            let imports: String = imports
+                .iter()
+                .map(|i| format!("import \"{i}\";\n"))
+                .collect();
+            format!(
+                "syntax = \"proto3\";\npackage {name}.v1;\n{imports}\
+                 service S {{ rpc Get(Req) returns (Req) {{ option (google.api.http) = {{ get: \"/v1/{name}/{{id}}\" }}; }} }}\n\
+                 message Req {{ string id = 1; }}\n"
+            )
+        };
+        vec![
+            proto("proto/common/page.proto", common),
+            proto(
+                "servlets/a/proto/a.proto",
+                &servlet("a", &["google/api/annotations.proto", "common/page.proto"]),
+            ),
+            proto(
+                "servlets/b/proto/b.proto",
+                &servlet("b", &["common/page.proto", "google/api/annotations.proto"]),
+            ),
+            proto(
+                "servlets/c/proto/c.proto",
+                &servlet("c", &["google/api/annotations.proto"]),
+            ),
+        ]
+    }
+
+    #[test]
+    fn compiling_together_gives_each_servlet_what_its_own_compiler_gives() {
+        let protos = shared_repository();
+        let ids: Vec<ComponentId> = ["a", "b", "c"]
+            .iter()
+            .map(|name| ComponentId::new(format!("servlets/{name}")))
+            .collect();
+        let together = compile_servlets(&ids, &protos);
+        assert_eq!(together.len(), 3);
+        for id in &ids {
+            let alone = compile_servlet(id, &protos).unwrap().unwrap();
+            let shared = together[id].as_ref().unwrap();
+            assert_eq!(shared.descriptor_set, alone.descriptor_set, "{id}");
+            assert_eq!(shared.routes, alone.routes, "{id}");
+            assert_eq!(shared.files, alone.files, "{id}");
+        }
+        // b imports common before annotations: its set lists common first, as protox would.
+        let set = prost_types::FileDescriptorSet::decode(
+            together[&ids[1]]
+                .as_ref()
+                .unwrap()
+                .descriptor_set
+                .as_slice(),
+        )
+        .unwrap();
+        let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "common/page.proto",
+                "google/api/http.proto",
+                "google/protobuf/descriptor.proto",
+                "google/api/annotations.proto",
+                "servlets/b/proto/b.proto"
+            ]
+        );
+    }
+
+    #[test]
+    fn servlets_that_cannot_share_one_pool_are_compiled_alone() {
+        // Both declare `same.v1.Req`: fine for each alone, a conflict in one pool.
+        let text = |name: &str| {
+            format!(
+                "syntax = \"proto3\";\npackage same.v1;\nmessage Req {{ string {name} = 1; }}\n"
+            )
+        };
+        let mut protos = vec![
+            proto("servlets/a/proto/a.proto", &text("a")),
+            proto("servlets/b/proto/b.proto", &text("b")),
+        ];
+        protos.push(proto(
+            "servlets/c/proto/c.proto",
+            "syntax = \"proto3\";\nmessage {",
+        ));
+        let ids: Vec<ComponentId> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|name| ComponentId::new(format!("servlets/{name}")))
+            .collect();
+        let apis = compile_servlets(&ids, &protos);
+        let outcome: Vec<(&str, bool)> = apis
+            .iter()
+            .map(|(id, api)| (id.as_str(), api.is_ok()))
+            .collect();
+        assert_eq!(
+            outcome,
+            [
+                ("servlets/a", true),
+                ("servlets/b", true),
+                ("servlets/c", false)
+            ]
+        );
+        assert_eq!(
+            apis[&ids[2]].as_ref().unwrap_err().location.path,
+            "servlets/c/proto/c.proto"
         );
     }
 }
