@@ -64,12 +64,14 @@ impl From<Usage> for End {
 }
 
 /// `orrery dev`, until a signal or a failure.
-pub fn run(root: &Path, ports: Ports) -> Result<ExitCode, Usage> {
+pub fn run(root: &Path, progress: &mut crate::Progress, ports: Ports) -> Result<ExitCode, Usage> {
     let signals = Signals::install()?;
-    let generation = match crate::plan_generation(root, "orrery dev: nothing started") {
+    let generation = match crate::plan_generation(root, "orrery dev: nothing started", progress) {
         Ok(generation) => generation,
         Err(code) => return Ok(code),
     };
+    // From here on the servers' own output takes stderr.
+    progress.finish();
     if crate::list_stale(&generation) {
         eprintln!("help: run `orrery gen` first: `orrery dev` serves what it generates");
         return Ok(ExitCode::from(1));

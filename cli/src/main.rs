@@ -8,6 +8,7 @@ use std::process::{Command as Process, ExitCode};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use orrery_codegen::GeneratedFile;
+use orrery_lint::cache::{self, Checked};
 use orrery_lint::{analyze, baseline, discover, query, render, scope};
 use orrery_model::{ComponentId, Diagnostic, Repository, RuleId, Snapshot};
 
@@ -17,7 +18,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod affected;
 #[cfg(unix)]
 mod dev;
+mod progress;
 mod write;
+
+use progress::{Progress, Verbosity};
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +33,12 @@ struct Cli {
     /// The repository root; default: the nearest ancestor holding orrery.yaml.
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// Print only problems: no progress, no summaries.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print each stage's time, and what the cache did.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -125,7 +135,12 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
             Usage(format!("no orrery.yaml in `{}` or any parent; run orrery inside a repository or pass --root", cwd.display()))
         })?,
     };
-    match cli.command {
+    let mut progress = Progress::new(match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, true) => Verbosity::Verbose,
+        (false, false) => Verbosity::Normal,
+    });
+    let code = match cli.command {
         Command::Check {
             changed,
             files,
@@ -142,9 +157,9 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
                 ),
                 (None, true) => None,
             };
-            check(&root, scope, format, write_todo)
+            check(&root, scope, format, write_todo, &mut progress)
         }
-        Command::Gen { check } => generate(&root, check),
+        Command::Gen { check } => generate(&root, check, &mut progress),
         Command::Affected { since, format } => affected::run(&root, &since, format),
         #[cfg(unix)]
         Command::Dev {
@@ -153,6 +168,7 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
             admin_port,
         } => dev::run(
             &root,
+            &mut progress,
             dev::Ports {
                 envoy: port,
                 grpc: grpc_port,
@@ -197,7 +213,9 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
                 }
             }
         }
-    }
+    };
+    progress.finish();
+    code
 }
 
 fn check(
@@ -205,38 +223,46 @@ fn check(
     scope: Option<BTreeSet<String>>,
     format: Format,
     write_todo: bool,
+    progress: &mut Progress,
 ) -> Result<ExitCode, Usage> {
-    let snapshot = discover::discover(root);
-    let analysis = analyze(&snapshot);
+    let checked = checked(root, progress);
+    progress.stage("report");
+    let Checked {
+        components,
+        diagnostics,
+        cycles,
+    } = checked;
     let (mut diagnostics, baselined) = if write_todo {
-        let text = baseline::write(&analysis.diagnostics);
+        let text = baseline::write(&diagnostics);
         write::atomically(&root.join(discover::BASELINE), text.as_bytes())
             .map_err(|e| Usage(format!("cannot write {}: {e}", discover::BASELINE)))?;
-        let (rest, recorded): (Vec<_>, Vec<_>) = analysis
-            .diagnostics
+        let (rest, recorded): (Vec<_>, Vec<_>) = diagnostics
             .into_iter()
             .partition(|d| baseline::key(d).is_none());
-        eprintln!(
+        progress.status(format_args!(
             "wrote {} with {} violation(s)",
             discover::BASELINE,
             recorded.len()
-        );
+        ));
         (rest, recorded.len())
     } else {
-        baseline::narrow(snapshot.baseline.as_ref(), analysis.diagnostics)
+        baseline::narrow(discover::baseline(root).as_ref(), diagnostics)
     };
     if let Some(files) = &scope {
-        diagnostics = scope::restrict(diagnostics, &analysis.graph, files);
+        diagnostics = scope::restrict(diagnostics, &cycles, files);
     }
     let text = match format {
         Format::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let mut text = render::human::render(&diagnostics, &snapshot, color);
-            text.push_str(&summary(
-                &diagnostics,
-                baselined,
-                analysis.repository.components.len(),
-            ));
+            let shown = diagnostics.iter().flat_map(|d| {
+                std::iter::once(d.location.path.as_str())
+                    .chain(d.related.iter().map(|r| r.location.path.as_str()))
+            });
+            let texts = discover::texts(root, shown);
+            let mut text = render::human::render(&diagnostics, &texts, color);
+            if !progress.is_quiet() {
+                text.push_str(&summary(&diagnostics, baselined, components));
+            }
             text
         }
         Format::Json => render::json::render(&diagnostics, baselined),
@@ -247,25 +273,87 @@ fn check(
     Ok(exit_code(&diagnostics))
 }
 
+/// The outcome of the full check: from the cache when the tree's fingerprint matches it, else
+/// computed, and cached when the tree's timestamps can be trusted.
+fn checked(root: &Path, progress: &mut Progress) -> Checked {
+    progress.stage("fingerprint");
+    let fingerprint = discover::fingerprint(root, build_identity());
+    let cache = root.join(cache::CHECK);
+    if let Some(fingerprint) = fingerprint {
+        let hit = std::fs::read(&cache)
+            .ok()
+            .and_then(|bytes| cache::decode(&bytes, fingerprint));
+        if let Some(checked) = hit {
+            progress.detail(format_args!(
+                "nothing changed since the cached check in {}",
+                cache::CHECK
+            ));
+            return checked;
+        }
+    }
+    progress.stage("discover");
+    let snapshot = discover::discover(root);
+    progress.stage("analyze");
+    progress.detail(format_args!(
+        "read {} Rust files, {} manifests, {} Cargo.toml, {} protos",
+        snapshot.rust_files.len(),
+        snapshot.manifests.len(),
+        snapshot.cargo_manifests.len(),
+        snapshot.protos.len()
+    ));
+    let checked = Checked::of(&analyze(&snapshot));
+    match fingerprint {
+        Some(fingerprint) => {
+            progress.stage("cache");
+            if let Err(error) = store(root, &cache::encode(fingerprint, &checked)) {
+                progress.detail(format_args!("cannot write {}: {error}", cache::CHECK));
+            }
+        }
+        None => progress.detail("not cached: a file changed in the last two seconds"),
+    }
+    checked
+}
+
+/// Writes the check cache, with a `.gitignore` that keeps the cache directory out of git.
+fn store(root: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let directory = root.join(cache::DIRECTORY);
+    std::fs::create_dir_all(&directory)?;
+    let ignore = directory.join(".gitignore");
+    if !ignore.exists() {
+        write::atomically(&ignore, b"*\n")?;
+    }
+    write::atomically(&root.join(cache::CHECK), bytes)
+}
+
+/// This build of orrery: its version and its executable's size and modification time, so that
+/// a rebuilt orrery never trusts a cache an older build wrote.
+fn build_identity() -> (&'static str, Option<(u64, std::time::SystemTime)>) {
+    let executable = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .and_then(|metadata| Ok((metadata.len(), metadata.modified()?)));
+    (env!("CARGO_PKG_VERSION"), executable.ok())
+}
+
 /// `orrery gen`: check first and write nothing while a violation stands, then plan the
 /// generated files against the tree and apply or verify the plan.
-fn generate(root: &Path, check_only: bool) -> Result<ExitCode, Usage> {
-    let generation = match plan_generation(root, "orrery gen: nothing written") {
+fn generate(root: &Path, check_only: bool, progress: &mut Progress) -> Result<ExitCode, Usage> {
+    let generation = match plan_generation(root, "orrery gen: nothing written", progress) {
         Ok(generation) => generation,
         Err(code) => return Ok(code),
     };
     let Generation { files, plan, .. } = &generation;
     if check_only {
         if !list_stale(&generation) {
-            eprintln!(
+            progress.status(format_args!(
                 "orrery gen --check: {} generated files are up to date",
                 files.len()
-            );
+            ));
             return Ok(ExitCode::SUCCESS);
         }
         eprintln!("help: run `orrery gen` and commit the result");
         return Ok(ExitCode::from(1));
     }
+    progress.stage("write");
     for file in &plan.writes {
         let path = root.join(&file.path);
         let written = path
@@ -279,11 +367,11 @@ fn generate(root: &Path, check_only: bool) -> Result<ExitCode, Usage> {
             .map_err(|e| Usage(format!("cannot remove {path}: {e}")))?;
     }
     let unchanged = files.len() - plan.writes.len();
-    eprintln!(
+    progress.status(format_args!(
         "orrery gen: wrote {} file(s), removed {}, {unchanged} unchanged",
         plan.writes.len(),
         plan.deletes.len()
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -301,8 +389,14 @@ struct Generation {
 /// Violations (the baseline's known ones, and those inside generated files, aside) and
 /// hand-written files in generated places are reported here, ending with `refusal` ("orrery
 /// gen: nothing written"); the error is the exit status to end with.
-fn plan_generation(root: &Path, refusal: &str) -> Result<Generation, ExitCode> {
+fn plan_generation(
+    root: &Path,
+    refusal: &str,
+    progress: &mut Progress,
+) -> Result<Generation, ExitCode> {
+    progress.stage("discover");
     let snapshot = discover::discover(root);
+    progress.stage("analyze");
     let analysis = analyze(&snapshot);
     // Violations inside generated files do not block: gen is about to rewrite them, and the
     // next `orrery check` sees whatever remains.
@@ -312,8 +406,10 @@ fn plan_generation(root: &Path, refusal: &str) -> Result<Generation, ExitCode> {
         .filter(|d| !orrery_model::snapshot::is_generated_location(&d.location.path))
         .collect();
     let (mut blocking, _) = baseline::narrow(snapshot.baseline.as_ref(), outside_generated);
+    progress.stage("generate");
     let (files, problems) =
         orrery_codegen::generate(&analysis.repository, &snapshot, &analysis.graph);
+    progress.stage("compare");
     blocking.extend(problems);
     if !blocking.is_empty() {
         blocking.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -5,6 +5,7 @@
 //! graph → check → render. Everything after discover is a pure function of the snapshot.
 
 pub mod baseline;
+pub mod cache;
 pub mod discover;
 pub mod extract;
 pub mod query;

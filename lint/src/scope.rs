@@ -6,17 +6,44 @@
 use std::collections::BTreeSet;
 
 use orrery_model::{ComponentId, DependencyGraph, Diagnostic, RuleId};
+use serde::{Deserialize, Serialize};
+
+/// One strongly connected component of the graph and the files holding the evidence of its
+/// inner edges: each such edge lies on some cycle, so each of those files is responsible for
+/// the cycles reported there. Kept instead of the graph, so that a cached check can be
+/// narrowed too.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CycleFiles {
+    pub members: Vec<ComponentId>,
+    pub files: BTreeSet<String>,
+}
+
+/// Every cyclic component of `graph` with the files of its inner edges' evidence.
+pub fn cycle_files(graph: &DependencyGraph) -> Vec<CycleFiles> {
+    graph
+        .cyclic_components()
+        .into_iter()
+        .map(|members| {
+            let files = graph
+                .edges()
+                .filter(|edge| members.contains(edge.from) && members.contains(edge.to))
+                .flat_map(|edge| edge.evidence)
+                .map(|evidence| evidence.location.path.clone())
+                .collect();
+            CycleFiles { members, files }
+        })
+        .collect()
+}
 
 /// Keeps the diagnostics whose evidence lies in `files` (their location, or a related location
 /// such as the manifest that decides them), and every cycle with an edge whose evidence lies in
-/// `files` (each edge of a strongly connected component is on some cycle). A stale cycle entry
-/// has no edges left; it is kept when a file of one of its components changed.
+/// `files`. A stale cycle entry has no edges left; it is kept when a file of one of its
+/// components changed.
 pub fn restrict(
     diagnostics: Vec<Diagnostic>,
-    graph: &DependencyGraph,
+    cycles: &[CycleFiles],
     files: &BTreeSet<String>,
 ) -> Vec<Diagnostic> {
-    let components = graph.cyclic_components();
     diagnostics
         .into_iter()
         .filter(|diagnostic| {
@@ -25,32 +52,19 @@ pub fn restrict(
                     .related
                     .iter()
                     .any(|related| files.contains(&related.location.path))
-                || (diagnostic.rule == RuleId::Cycle
-                    && cycle_touches(diagnostic, graph, &components, files))
+                || (diagnostic.rule == RuleId::Cycle && cycle_touches(diagnostic, cycles, files))
         })
         .collect()
 }
 
-fn cycle_touches(
-    diagnostic: &Diagnostic,
-    graph: &DependencyGraph,
-    components: &[Vec<ComponentId>],
-    files: &BTreeSet<String>,
-) -> bool {
+fn cycle_touches(diagnostic: &Diagnostic, cycles: &[CycleFiles], files: &BTreeSet<String>) -> bool {
     let Some(first) = diagnostic.cycle.first() else {
         return false;
     };
-    let Some(members) = components.iter().find(|members| members.contains(first)) else {
-        return files
+    match cycles.iter().find(|cycle| cycle.members.contains(first)) {
+        Some(cycle) => !cycle.files.is_disjoint(files),
+        None => files
             .iter()
-            .any(|file| diagnostic.cycle.iter().any(|member| member.contains(file)));
-    };
-    graph.edges().any(|edge| {
-        members.contains(edge.from)
-            && members.contains(edge.to)
-            && edge
-                .evidence
-                .iter()
-                .any(|evidence| files.contains(&evidence.location.path))
-    })
+            .any(|file| diagnostic.cycle.iter().any(|member| member.contains(file))),
+    }
 }

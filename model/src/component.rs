@@ -8,7 +8,10 @@ use crate::manifest::{LibraryManifest, ServletManifest};
 
 /// A component is named by its directory, relative to the repository root (`servlets/home`,
 /// `servlets/home/api`, `libs/ui/widgets`). That path is also its Bazel package.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct ComponentId(String);
 
 impl ComponentId {

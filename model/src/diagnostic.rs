@@ -8,7 +8,9 @@ use crate::location::Location;
 
 /// The rule a diagnostic comes from. The id string is the same in the rule's file name, its
 /// diagnostics, the docs and the baseline file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum RuleId {
     Manifest,
     Owner,
@@ -64,7 +66,8 @@ impl fmt::Display for RuleId {
 }
 
 /// One violation. Every diagnostic is an error: orrery has no warnings to ignore.
-#[derive(Clone, Debug, PartialEq, Eq)]
+// Serialised only into orrery's own cache; the JSON output has its own, documented shape.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     pub rule: RuleId,
     pub message: String,
@@ -84,7 +87,7 @@ pub struct Diagnostic {
     pub cycle: Vec<ComponentId>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Related {
     pub message: String,
     pub location: Location,

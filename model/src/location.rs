@@ -4,7 +4,9 @@ use std::fmt;
 
 /// A position in a file of the repository. `column` counts characters, as rustc does, and `len`
 /// is the number of characters to underline (at least 1 when rendered).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Location {
     /// Repository-relative path with `/` separators.
     pub path: String,

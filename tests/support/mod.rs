@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[derive(Debug, PartialEq, Eq)]
 pub struct Output {
     pub stdout: String,
     pub stderr: String,

@@ -13,6 +13,13 @@ pub trait Sources {
     fn text(&self, path: &str) -> Option<&str>;
 }
 
+/// Texts by path: what a cached check reads back for its snippets.
+impl Sources for std::collections::BTreeMap<String, String> {
+    fn text(&self, path: &str) -> Option<&str> {
+        self.get(path).map(String::as_str)
+    }
+}
+
 impl Sources for orrery_model::Snapshot {
     fn text(&self, path: &str) -> Option<&str> {
         orrery_model::Snapshot::text(self, path)

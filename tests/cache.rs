@@ -1,0 +1,181 @@
+//! `orrery check`'s warm cache: the same report as a full check, never a stale one.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use support::{Output, fixture, orrery, write};
+
+const HIT: &str = "orrery: nothing changed since the cached check in .orrery/cache/check.json\n";
+
+/// Sets every file's modification time to `ago` before now: files written by a test are
+/// younger than the two seconds orrery waits before it trusts timestamps.
+fn age(root: &Path, ago: Duration) {
+    let when = SystemTime::now() - ago;
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(directory) = pending.pop() {
+        for entry in std::fs::read_dir(&directory).expect("read directory") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let file = std::fs::File::options()
+                    .write(true)
+                    .open(&path)
+                    .expect("open");
+                file.set_modified(when).expect("set the modification time");
+            }
+        }
+    }
+}
+
+/// `orrery -v ARGS`: the output without the timing lines, and whether the cache answered.
+fn verbose(root: &Path, args: &[&str]) -> (Output, bool) {
+    let mut output = orrery(root, &[&["-v"], args].concat());
+    let hit = output.stderr.contains(HIT);
+    output.stderr = output
+        .stderr
+        .lines()
+        .filter(|line| !line.starts_with("orrery: "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    (output, hit)
+}
+
+#[test]
+fn a_warm_check_reports_exactly_what_a_full_check_does() {
+    let dir = fixture("cycle");
+    age(dir.path(), Duration::from_secs(3600));
+    let runs: [&[&str]; 6] = [
+        &["check"],
+        &["check", "--format", "json"],
+        &["check", "--format", "sarif"],
+        &["check", "--format", "github"],
+        &["check", "libs/b/Cargo.toml"],
+        &["check", "servlets/echo/servlet.yaml", "--format", "json"],
+    ];
+    for args in runs {
+        std::fs::remove_dir_all(dir.path().join(".orrery")).ok();
+        let (full, hit) = verbose(dir.path(), args);
+        assert!(!hit, "{args:?}: the first check has no cache");
+        assert_eq!(full.code, 1, "{args:?}: {}", full.stdout);
+        let (warm, hit) = verbose(dir.path(), args);
+        assert!(hit, "{args:?}: the second check comes from the cache");
+        assert_eq!(warm, full, "{args:?}");
+    }
+}
+
+#[test]
+fn an_edit_is_never_hidden_by_the_cache() {
+    let dir = fixture("clean");
+    let root = dir.path();
+    age(root, Duration::from_secs(3600));
+    let (clean, _) = verbose(root, &["check", "--format", "json"]);
+    assert_eq!(clean.code, 0, "{}", clean.stdout);
+    assert!(verbose(root, &["check"]).1, "the clean tree is cached");
+
+    // A same-size edit whose modification time is then put back exactly: the change time and
+    // the size still tell.
+    let path = root.join("servlets/home/servlet.yaml");
+    let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("owner: web", "owner: xyz", 1);
+    assert_eq!(edited.len(), text.len());
+    write(root, "servlets/home/servlet.yaml", &edited);
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    file.set_modified(before).unwrap();
+
+    let (after, hit) = verbose(root, &["check", "--format", "json"]);
+    assert!(!hit);
+    assert_eq!(after.code, 1, "{}", after.stdout);
+    assert!(
+        after.stdout.contains("\"rule\": \"owner\""),
+        "{}",
+        after.stdout
+    );
+    // The new verdict is cached in turn.
+    let (again, hit) = verbose(root, &["check", "--format", "json"]);
+    assert!(hit);
+    assert_eq!(again, after);
+}
+
+#[test]
+fn a_corrupt_cache_is_ignored_and_replaced() {
+    let dir = fixture("visibility");
+    let root = dir.path();
+    age(root, Duration::from_secs(3600));
+    let (full, _) = verbose(root, &["check"]);
+    for garbage in [&b"\x00\xff not json"[..], b"", b"{\"fingerprint\": 1}"] {
+        write(root, ".orrery/cache/check.json", garbage);
+        let (output, hit) = verbose(root, &["check"]);
+        assert!(!hit);
+        assert_eq!(output, full);
+        assert!(verbose(root, &["check"]).1, "the cache was written again");
+    }
+}
+
+#[test]
+fn a_tree_changed_in_the_last_two_seconds_is_checked_but_not_cached() {
+    let dir = fixture("clean");
+    let output = orrery(dir.path(), &["-v", "check"]);
+    assert_eq!(output.code, 0);
+    assert!(
+        output
+            .stderr
+            .contains("orrery: not cached: a file changed in the last two seconds\n"),
+        "{}",
+        output.stderr
+    );
+    assert!(!dir.path().join(".orrery/cache/check.json").exists());
+}
+
+#[test]
+fn the_cache_directory_ignores_itself_and_is_not_a_component() {
+    let dir = fixture("clean");
+    age(dir.path(), Duration::from_secs(3600));
+    let first = orrery(dir.path(), &["check"]);
+    let ignore = std::fs::read_to_string(dir.path().join(".orrery/cache/.gitignore")).unwrap();
+    assert_eq!(ignore, "*\n");
+    assert_eq!(orrery(dir.path(), &["check"]), first);
+}
+
+#[test]
+fn quiet_prints_only_problems() {
+    let dir = fixture("clean");
+    let output = orrery(dir.path(), &["--quiet", "check"]);
+    assert_eq!(
+        (output.code, output.stdout.as_str(), output.stderr.as_str()),
+        (0, "", "")
+    );
+    let dir = fixture("visibility");
+    let quiet = orrery(dir.path(), &["-q", "check"]);
+    let normal = orrery(dir.path(), &["check"]);
+    assert_eq!(quiet.code, 1);
+    // Everything but the summary line.
+    let summary = normal.stdout.lines().last().unwrap();
+    assert!(summary.starts_with("orrery check: "), "{summary}");
+    assert_eq!(
+        quiet.stdout,
+        normal.stdout.strip_suffix(&format!("{summary}\n")).unwrap()
+    );
+}
+
+#[test]
+fn verbose_names_every_stage_with_its_time() {
+    let dir = fixture("clean");
+    let output = orrery(dir.path(), &["-v", "check"]);
+    let stages: Vec<&str> = output
+        .stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("orrery: "))
+        .filter(|line| line.ends_with(" ms"))
+        .map(|line| line.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        ["fingerprint", "discover", "analyze", "report", "total"]
+    );
+    let quiet_and_verbose = orrery(dir.path(), &["-q", "-v", "check"]);
+    assert_eq!(quiet_and_verbose.code, 2);
+}
