@@ -277,7 +277,7 @@ fn check(
 /// computed, and cached when the tree's timestamps can be trusted.
 fn checked(root: &Path, progress: &mut Progress) -> Checked {
     progress.stage("fingerprint");
-    let fingerprint = discover::fingerprint(root, build_identity());
+    let fingerprint = orrery_lint::fingerprint::fingerprint(root, build_identity());
     let cache = root.join(cache::CHECK);
     if let Some(fingerprint) = fingerprint {
         let hit = std::fs::read(&cache)

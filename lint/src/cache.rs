@@ -9,7 +9,7 @@ use orrery_model::Diagnostic;
 use serde::{Deserialize, Serialize};
 
 use crate::Analysis;
-use crate::discover::Fingerprint;
+use crate::fingerprint::Fingerprint;
 use crate::scope::{self, CycleFiles};
 
 /// Where caches live, relative to the repository root. The directory holds a `.gitignore` of

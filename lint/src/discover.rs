@@ -6,10 +6,8 @@
 //! stopping.
 
 use std::fs;
-use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 use orrery_model::location::line_column;
 use orrery_model::{Diagnostic, Location, RuleId, Snapshot, SourceText};
@@ -218,81 +216,10 @@ fn walker(root: &Path, top: &str) -> impl Iterator<Item = walkdir::Result<walkdi
 }
 
 /// The top directories discovery walks.
-const TOPS: [&str; 4] = ["servlets", "libs", "proto", "gen"];
-
-/// A digest of how every entry discovery would read looks from outside: its path, and for a
-/// file its size, modification and change times and inode. Reading metadata only, it costs a
-/// fraction of [`discover`], so a cache keyed by it can skip the whole pipeline when nothing
-/// changed, the way git's index trusts a file whose stat data is unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fingerprint(pub u64);
-
-/// How long after its last change a file's timestamps are trusted: a file changed again within
-/// one clock tick (a few milliseconds; two seconds on some filesystems) keeps its timestamps.
-const RACY_WINDOW: Duration = Duration::from_secs(2);
-
-/// The [`Fingerprint`] of the tree at `root`, or `None` when some file changed within
-/// [`RACY_WINDOW`] of now (a later edit could then leave the fingerprint unchanged) or an
-/// entry cannot be read (discovery reports it; nothing is cached).
-/// `salt` is mixed in: the identity of the build of orrery computing it, so that another build
-/// never trusts results it did not compute.
-pub fn fingerprint(root: &Path, salt: impl Hash) -> Option<Fingerprint> {
-    let canonical = root.canonicalize().ok()?;
-    let root = canonical.as_path();
-    let trusted_before = SystemTime::now().checked_sub(RACY_WINDOW)?;
-    let mut hasher = std::hash::DefaultHasher::new();
-    salt.hash(&mut hasher);
-    let mut add = |relative: &str, metadata: &fs::Metadata| -> Option<()> {
-        relative.hash(&mut hasher);
-        if metadata.is_file() {
-            let modified = metadata.modified().ok()?;
-            if modified > trusted_before {
-                return None;
-            }
-            (metadata.len(), modified).hash(&mut hasher);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::MetadataExt;
-                (metadata.ino(), metadata.ctime(), metadata.ctime_nsec()).hash(&mut hasher);
-            }
-        }
-        Some(())
-    };
-    let root_files = [CONFIG, BASELINE, "Cargo.toml"]
-        .into_iter()
-        .chain(ROOT_GENERATED.iter().copied());
-    for name in root_files {
-        if let Ok(metadata) = fs::metadata(root.join(name)) {
-            add(name, &metadata)?;
-        }
-    }
-    let templates = root.join(TEMPLATES);
-    let entries = TOPS
-        .iter()
-        .filter(|top| root.join(top).exists())
-        .flat_map(|top| walker(root, top))
-        .chain(
-            templates
-                .is_dir()
-                .then(|| {
-                    WalkDir::new(&templates)
-                        .min_depth(1)
-                        .max_depth(1)
-                        .follow_links(true)
-                        .sort_by_file_name()
-                })
-                .into_iter()
-                .flatten(),
-        );
-    for entry in entries {
-        let entry = entry.ok()?;
-        add(&relative_path(root, entry.path()), &entry.metadata().ok()?)?;
-    }
-    Some(Fingerprint(hasher.finish()))
-}
+pub(crate) const TOPS: [&str; 4] = ["servlets", "libs", "proto", "gen"];
 
 /// `target/` holds build output and dotted directories hold tool state; neither is source.
-fn is_skipped(name: &str, is_dir: bool) -> bool {
+pub(crate) fn is_skipped(name: &str, is_dir: bool) -> bool {
     is_dir && (name == "target" || name.starts_with('.'))
 }
 

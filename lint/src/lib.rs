@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod cache;
 pub mod discover;
 pub mod extract;
+pub mod fingerprint;
 pub mod query;
 pub mod render;
 pub mod resolve;

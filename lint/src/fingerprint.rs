@@ -1,0 +1,222 @@
+//! The fingerprint of a tree: how every entry discovery would read looks from outside.
+//!
+//! It hashes each entry's path, and for a file its size, modification and change times and
+//! inode, reading metadata only, the way git's index trusts a file whose stat data is
+//! unchanged. Equal fingerprints mean discovery would read the same texts, so a cache keyed by
+//! it can skip the whole pipeline. Directories are walked in parallel and hashed bottom-up, so
+//! the digest does not depend on which thread saw what.
+
+use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use rayon::prelude::*;
+
+use crate::discover::{BASELINE, CONFIG, ROOT_GENERATED, TEMPLATES, TOPS, is_skipped};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fingerprint(pub u64);
+
+/// How long after its last change a file's timestamps are trusted: a file changed again within
+/// one clock tick (a few milliseconds; two seconds on some filesystems) keeps its timestamps.
+const RACY_WINDOW: Duration = Duration::from_secs(2);
+
+/// Symlinked directories are followed, as discovery follows them. A directory that is its own
+/// ancestor (by inode), or a tree deeper than this, is a loop.
+const MAX_DEPTH: usize = 64;
+
+/// The [`Fingerprint`] of the tree at `root`, mixed with `salt` (the identity of the orrery
+/// build, so that another build never trusts results it did not compute). `None` when some file
+/// changed within [`RACY_WINDOW`] of now (a later edit could leave the fingerprint unchanged),
+/// or an entry cannot be read or loops: discovery reports those, and nothing is cached.
+pub fn fingerprint(root: &Path, salt: impl Hash) -> Option<Fingerprint> {
+    let root = root.canonicalize().ok()?;
+    let trusted_before = SystemTime::now().checked_sub(RACY_WINDOW)?;
+    let mut hasher = DefaultHasher::new();
+    salt.hash(&mut hasher);
+    let root_files = [CONFIG, BASELINE, "Cargo.toml"]
+        .into_iter()
+        .chain(ROOT_GENERATED.iter().copied());
+    for name in root_files {
+        if let Ok(metadata) = fs::metadata(root.join(name)) {
+            name.hash(&mut hasher);
+            stamp(&metadata, trusted_before)?.hash(&mut hasher);
+        }
+    }
+    for top in TOPS.into_iter().chain([TEMPLATES]) {
+        let directory = root.join(top);
+        if let Ok(metadata) = fs::metadata(&directory)
+            && metadata.is_dir()
+        {
+            top.hash(&mut hasher);
+            tree(&directory, &[inode(&metadata)], trusted_before)?.hash(&mut hasher);
+        }
+    }
+    Some(Fingerprint(hasher.finish()))
+}
+
+/// The digest of one directory: each entry's name with its stamp or, for a directory, its own
+/// digest, in name order.
+/// `ancestors` are the inodes of `directory` and the directories above it.
+fn tree(directory: &Path, ancestors: &[u64], trusted_before: SystemTime) -> Option<u64> {
+    if ancestors.len() > MAX_DEPTH {
+        return None;
+    }
+    let mut entries = fs::read_dir(directory)
+        .ok()?
+        .collect::<Result<Vec<_>, _>>()
+        .ok()?;
+    entries.sort_by_key(fs::DirEntry::file_name);
+    let digests = entries
+        .par_iter()
+        .map(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            // The file type comes from the directory listing; only files and links cost a stat.
+            let file_type = entry.file_type().ok()?;
+            let metadata = if file_type.is_symlink() {
+                fs::metadata(entry.path()).ok()?
+            } else {
+                entry.metadata().ok()?
+            };
+            let mut hasher = DefaultHasher::new();
+            name.hash(&mut hasher);
+            if metadata.is_dir() {
+                // Build output and tool state are left out, as discovery leaves them.
+                if is_skipped(&name, true) {
+                    return Some(None);
+                }
+                let id = inode(&metadata);
+                if id != 0 && ancestors.contains(&id) {
+                    return None;
+                }
+                let ancestors = [ancestors, &[id]].concat();
+                tree(&entry.path(), &ancestors, trusted_before)?.hash(&mut hasher);
+            } else {
+                stamp(&metadata, trusted_before)?.hash(&mut hasher);
+            }
+            Some(Some(hasher.finish()))
+        })
+        .collect::<Option<Vec<Option<u64>>>>()?;
+    let mut hasher = DefaultHasher::new();
+    for digest in digests.into_iter().flatten() {
+        digest.hash(&mut hasher);
+    }
+    Some(hasher.finish())
+}
+
+/// A directory's identity, to find link loops; `0` where the platform has no inodes (the depth
+/// limit still ends a loop there).
+fn inode(metadata: &fs::Metadata) -> u64 {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::MetadataExt::ino(metadata)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        0
+    }
+}
+
+/// What tells a file's content changed without reading it.
+fn stamp(metadata: &fs::Metadata, trusted_before: SystemTime) -> Option<impl Hash + use<>> {
+    let modified = metadata.modified().ok()?;
+    if modified > trusted_before {
+        return None;
+    }
+    #[cfg(unix)]
+    let change = {
+        use std::os::unix::fs::MetadataExt;
+        (metadata.ino(), metadata.ctime(), metadata.ctime_nsec())
+    };
+    #[cfg(not(unix))]
+    let change = ();
+    Some((metadata.len(), modified, change))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    /// A tree whose files are an hour old, so that their timestamps are trusted.
+    fn tree_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            write_old(&dir.path().join(path), text);
+        }
+        dir
+    }
+
+    fn write_old(path: &PathBuf, text: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        let file = fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(hour_ago).unwrap();
+    }
+
+    const FILES: &[(&str, &str)] = &[
+        ("orrery.yaml", "teams: [web]\n"),
+        ("servlets/a/servlet.yaml", "name: a\n"),
+        ("servlets/a/src/lib.rs", "pub fn a() {}\n"),
+        ("libs/b/src/lib.rs", "pub fn b() {}\n"),
+    ];
+
+    #[test]
+    fn unchanged_trees_agree_and_any_change_tells() {
+        let dir = tree_with(FILES);
+        let root = dir.path();
+        let first = fingerprint(root, 1).unwrap();
+        assert_eq!(fingerprint(root, 1), Some(first));
+        assert_ne!(fingerprint(root, 2), Some(first), "another orrery build");
+
+        // Build output and tool state are not part of the tree.
+        write_old(&root.join("servlets/a/target/debug/out.rs"), "x");
+        write_old(&root.join("libs/.cache/x.rs"), "x");
+        assert_eq!(fingerprint(root, 1), Some(first));
+
+        // A new file, then the same edit undone.
+        write_old(&root.join("libs/b/src/new.rs"), "");
+        let added = fingerprint(root, 1).unwrap();
+        assert_ne!(added, first);
+        fs::remove_file(root.join("libs/b/src/new.rs")).unwrap();
+        assert_eq!(fingerprint(root, 1), Some(first));
+
+        // A same-size edit with the old modification time: the change time tells.
+        write_old(&root.join("libs/b/src/lib.rs"), "pub fn c() {}\n");
+        assert_ne!(fingerprint(root, 1), Some(first));
+    }
+
+    #[test]
+    fn a_file_changed_just_now_makes_the_tree_untrusted() {
+        let dir = tree_with(FILES);
+        fs::write(dir.path().join("servlets/a/src/lib.rs"), "pub fn b() {}\n").unwrap();
+        assert_eq!(fingerprint(dir.path(), 1), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn link_loops_end_without_a_fingerprint() {
+        let dir = tree_with(FILES);
+        let servlet = dir.path().join("servlets/a");
+        // Two links back up: without the inode check the walk would grow as 2^depth.
+        std::os::unix::fs::symlink("..", servlet.join("up")).unwrap();
+        std::os::unix::fs::symlink("../..", servlet.join("src/top")).unwrap();
+        assert_eq!(fingerprint(dir.path(), 1), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn linked_directories_are_followed() {
+        let dir = tree_with(FILES);
+        write_old(&dir.path().join("shared/x.rs"), "1");
+        std::os::unix::fs::symlink("../../shared", dir.path().join("libs/b/shared")).unwrap();
+        let before = fingerprint(dir.path(), 1).unwrap();
+        write_old(&dir.path().join("shared/x.rs"), "2");
+        assert_ne!(fingerprint(dir.path(), 1), Some(before));
+    }
+}
