@@ -179,3 +179,48 @@ fn verbose_names_every_stage_with_its_time() {
     let quiet_and_verbose = orrery(dir.path(), &["-q", "-v", "check"]);
     assert_eq!(quiet_and_verbose.code, 2);
 }
+
+const GEN_HIT: &str =
+    "orrery: nothing changed since the last up-to-date gen in .orrery/cache/gen.json\n";
+
+#[test]
+fn gen_remembers_an_up_to_date_tree_and_nothing_else() {
+    let dir = fixture("gen");
+    let root = dir.path();
+    age(root, Duration::from_secs(3600));
+    // Writing leaves young files: nothing is remembered.
+    let first = orrery(root, &["-v", "gen"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(!root.join(".orrery/cache/gen.json").exists());
+    age(root, Duration::from_secs(3600));
+    // Nothing to write: remembered, and the next run is answered from the cache.
+    let full = orrery(root, &["gen"]);
+    assert_eq!(
+        (full.code, full.stderr.as_str()),
+        (0, "orrery gen: wrote 0 file(s), removed 0, 41 unchanged\n")
+    );
+    let warm = orrery(root, &["-v", "gen"]);
+    assert!(warm.stderr.contains(GEN_HIT), "{}", warm.stderr);
+    assert_eq!(orrery(root, &["gen"]), full);
+    let check = orrery(root, &["gen", "--check"]);
+    assert_eq!(
+        (check.code, check.stderr.as_str()),
+        (0, "orrery gen --check: 41 generated files are up to date\n")
+    );
+
+    // A generated file edited by hand (and aged) is stale again: the cache does not answer.
+    let lib = root.join("servlets/books/api/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap() + "// edited by hand\n";
+    write(root, "servlets/books/api/src/lib.rs", text);
+    age(root, Duration::from_secs(1800));
+    let stale = orrery(root, &["-v", "gen", "--check"]);
+    assert_eq!(stale.code, 1);
+    assert!(!stale.stderr.contains(GEN_HIT));
+    assert!(
+        stale
+            .stderr
+            .contains("stale: servlets/books/api/src/lib.rs\n"),
+        "{}",
+        stale.stderr
+    );
+}

@@ -278,18 +278,12 @@ fn check(
 fn checked(root: &Path, progress: &mut Progress) -> Checked {
     progress.stage("fingerprint");
     let fingerprint = orrery_lint::fingerprint::fingerprint(root, build_identity());
-    let cache = root.join(cache::CHECK);
-    if let Some(fingerprint) = fingerprint {
-        let hit = std::fs::read(&cache)
-            .ok()
-            .and_then(|bytes| cache::decode(&bytes, fingerprint));
-        if let Some(checked) = hit {
-            progress.detail(format_args!(
-                "nothing changed since the cached check in {}",
-                cache::CHECK
-            ));
-            return checked;
-        }
+    if let Some(checked) = fingerprint.and_then(|f| cached(root, cache::CHECK, f)) {
+        progress.detail(format_args!(
+            "nothing changed since the cached check in {}",
+            cache::CHECK
+        ));
+        return checked;
     }
     progress.stage("discover");
     let snapshot = discover::discover(root);
@@ -305,24 +299,42 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
     match fingerprint {
         Some(fingerprint) => {
             progress.stage("cache");
-            if let Err(error) = store(root, &cache::encode(fingerprint, &checked)) {
-                progress.detail(format_args!("cannot write {}: {error}", cache::CHECK));
-            }
+            store(
+                root,
+                cache::CHECK,
+                &cache::encode(fingerprint, &checked),
+                progress,
+            );
         }
         None => progress.detail("not cached: a file changed in the last two seconds"),
     }
     checked
 }
 
-/// Writes the check cache, with a `.gitignore` that keeps the cache directory out of git.
-fn store(root: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// The value cached at `path` for exactly this tree, if any.
+fn cached<T: serde::de::DeserializeOwned>(
+    root: &Path,
+    path: &str,
+    fingerprint: orrery_lint::fingerprint::Fingerprint,
+) -> Option<T> {
+    let bytes = std::fs::read(root.join(path)).ok()?;
+    cache::decode(&bytes, fingerprint)
+}
+
+/// Writes a cache, with a `.gitignore` that keeps the cache directory out of git. A cache that
+/// cannot be written (a read-only checkout) only costs time, so it is no error.
+fn store(root: &Path, path: &str, bytes: &[u8], progress: &Progress) {
     let directory = root.join(cache::DIRECTORY);
-    std::fs::create_dir_all(&directory)?;
     let ignore = directory.join(".gitignore");
-    if !ignore.exists() {
-        write::atomically(&ignore, b"*\n")?;
+    let written = std::fs::create_dir_all(&directory)
+        .and_then(|()| match ignore.exists() {
+            true => Ok(()),
+            false => write::atomically(&ignore, b"*\n"),
+        })
+        .and_then(|()| write::atomically(&root.join(path), bytes));
+    if let Err(error) = written {
+        progress.detail(format_args!("cannot write {path}: {error}"));
     }
-    write::atomically(&root.join(cache::CHECK), bytes)
 }
 
 /// This build of orrery: its version and its executable's size and modification time, so that
@@ -337,11 +349,39 @@ fn build_identity() -> (&'static str, Option<(u64, std::time::SystemTime)>) {
 /// `orrery gen`: check first and write nothing while a violation stands, then plan the
 /// generated files against the tree and apply or verify the plan.
 fn generate(root: &Path, check_only: bool, progress: &mut Progress) -> Result<ExitCode, Usage> {
+    progress.stage("fingerprint");
+    let fingerprint = orrery_lint::fingerprint::fingerprint(root, build_identity());
+    let up_to_date = fingerprint.and_then(|f| cached::<cache::UpToDate>(root, cache::GEN, f));
+    if let Some(cache::UpToDate { files }) = up_to_date {
+        progress.detail(format_args!(
+            "nothing changed since the last up-to-date gen in {}",
+            cache::GEN
+        ));
+        progress.status(match check_only {
+            true => format!("orrery gen --check: {files} generated files are up to date"),
+            false => format!("orrery gen: wrote 0 file(s), removed 0, {files} unchanged"),
+        });
+        return Ok(ExitCode::SUCCESS);
+    }
     let generation = match plan_generation(root, "orrery gen: nothing written", progress) {
         Ok(generation) => generation,
         Err(code) => return Ok(code),
     };
     let Generation { files, plan, .. } = &generation;
+    // Remembered only when nothing is to change: a tree gen has just written is too young for
+    // its timestamps to be trusted anyway.
+    if let (Some(fingerprint), true) = (
+        fingerprint,
+        plan.writes.is_empty() && plan.deletes.is_empty() && plan.conflicts.is_empty(),
+    ) {
+        let value = cache::UpToDate { files: files.len() };
+        store(
+            root,
+            cache::GEN,
+            &cache::encode(fingerprint, &value),
+            progress,
+        );
+    }
     if check_only {
         if !list_stale(&generation) {
             progress.status(format_args!(

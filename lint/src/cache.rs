@@ -1,11 +1,12 @@
-//! The warm cache of `orrery check`: the outcome of the last full check, kept with the
-//! [`Fingerprint`] of the tree it was computed on.
+//! Warm caches: the outcome of the last full `orrery check`, and the last `orrery gen` that
+//! found nothing to change, each kept with the [`Fingerprint`] of the tree it was computed on.
 //!
-//! The cache only ever saves work. It is used when its fingerprint equals the tree's (which
+//! A cache only ever saves work. It is used when its fingerprint equals the tree's (which
 //! mixes in the identity of the orrery build); anything else (another tree, another orrery, a
-//! file that does not decode) is ignored, the check runs in full and the cache is rewritten.
+//! file that does not decode) is ignored, the work is done in full and the cache rewritten.
 
 use orrery_model::Diagnostic;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::Analysis;
@@ -17,6 +18,8 @@ use crate::scope::{self, CycleFiles};
 pub const DIRECTORY: &str = ".orrery/cache";
 /// The cached check.
 pub const CHECK: &str = ".orrery/cache/check.json";
+/// The last `orrery gen` that found every generated file up to date.
+pub const GEN: &str = ".orrery/cache/gen.json";
 
 /// What `orrery check` reports, computed once: the diagnostics before the baseline and any
 /// scope narrow them, and what scoping needs of the graph.
@@ -37,27 +40,33 @@ impl Checked {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    fingerprint: u64,
-    checked: Checked,
+/// `orrery gen` found this many generated files, all up to date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpToDate {
+    pub files: usize,
 }
 
-pub fn encode(fingerprint: Fingerprint, checked: &Checked) -> Vec<u8> {
+#[derive(Serialize, Deserialize)]
+struct Entry<T> {
+    fingerprint: u64,
+    value: T,
+}
+
+pub fn encode<T: Serialize>(fingerprint: Fingerprint, value: &T) -> Vec<u8> {
     let entry = Entry {
         fingerprint: fingerprint.0,
-        checked: checked.clone(),
+        value,
     };
     serde_json::to_vec(&entry).unwrap_or_default()
 }
 
-/// The cached check if `bytes` hold one for exactly this tree; `None` for anything else,
+/// The cached value if `bytes` hold one for exactly this tree; `None` for anything else,
 /// corrupt or truncated bytes included.
-pub fn decode(bytes: &[u8], fingerprint: Fingerprint) -> Option<Checked> {
-    serde_json::from_slice::<Entry>(bytes)
+pub fn decode<T: DeserializeOwned>(bytes: &[u8], fingerprint: Fingerprint) -> Option<T> {
+    serde_json::from_slice::<Entry<T>>(bytes)
         .ok()
         .filter(|entry| entry.fingerprint == fingerprint.0)
-        .map(|entry| entry.checked)
+        .map(|entry| entry.value)
 }
 
 #[cfg(test)]
@@ -80,15 +89,21 @@ mod tests {
     #[test]
     fn a_cache_is_used_for_its_own_tree_only() {
         let bytes = encode(Fingerprint(7), &checked());
-        assert_eq!(decode(&bytes, Fingerprint(7)), Some(checked()));
-        assert_eq!(decode(&bytes, Fingerprint(8)), None);
+        assert_eq!(decode::<Checked>(&bytes, Fingerprint(7)), Some(checked()));
+        assert_eq!(decode::<Checked>(&bytes, Fingerprint(8)), None);
     }
 
     #[test]
     fn corrupt_or_truncated_bytes_are_no_cache() {
         let bytes = encode(Fingerprint(7), &checked());
-        assert_eq!(decode(&bytes[..bytes.len() / 2], Fingerprint(7)), None);
-        assert_eq!(decode(b"\x00\xffgarbage", Fingerprint(7)), None);
-        assert_eq!(decode(b"", Fingerprint(7)), None);
+        assert_eq!(
+            decode::<Checked>(&bytes[..bytes.len() / 2], Fingerprint(7)),
+            None
+        );
+        assert_eq!(decode::<Checked>(b"\x00\xffgarbage", Fingerprint(7)), None);
+        assert_eq!(decode::<Checked>(b"", Fingerprint(7)), None);
+        let other = encode(Fingerprint(7), &UpToDate { files: 3 });
+        assert_eq!(decode::<Checked>(&other, Fingerprint(7)), None);
+        assert_eq!(decode(&other, Fingerprint(7)), Some(UpToDate { files: 3 }));
     }
 }
