@@ -174,7 +174,15 @@ fn verbose_names_every_stage_with_its_time() {
         .collect();
     assert_eq!(
         stages,
-        ["fingerprint", "discover", "analyze", "report", "total"]
+        [
+            "fingerprint",
+            "discover",
+            "model",
+            "resolve",
+            "rules",
+            "report",
+            "total"
+        ]
     );
     let quiet_and_verbose = orrery(dir.path(), &["-q", "-v", "check"]);
     assert_eq!(quiet_and_verbose.code, 2);

@@ -9,7 +9,7 @@ use std::process::{Command as Process, ExitCode};
 use clap::{Parser, Subcommand, ValueEnum};
 use orrery_codegen::GeneratedFile;
 use orrery_lint::cache::{self, Checked};
-use orrery_lint::{analyze, baseline, discover, query, render, scope};
+use orrery_lint::{analyze, analyze_in_stages, baseline, discover, query, render, scope};
 use orrery_model::{ComponentId, Diagnostic, Repository, RuleId, Snapshot};
 
 #[global_allocator]
@@ -287,7 +287,6 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
     }
     progress.stage("discover");
     let snapshot = discover::discover(root);
-    progress.stage("analyze");
     progress.detail(format_args!(
         "read {} Rust files, {} manifests, {} Cargo.toml, {} protos",
         snapshot.rust_files.len(),
@@ -295,7 +294,7 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
         snapshot.cargo_manifests.len(),
         snapshot.protos.len()
     ));
-    let checked = Checked::of(&analyze(&snapshot));
+    let checked = Checked::of(&analyze_in_stages(&snapshot, |stage| progress.stage(stage)));
     match fingerprint {
         Some(fingerprint) => {
             progress.stage("cache");
@@ -436,8 +435,7 @@ fn plan_generation(
 ) -> Result<Generation, ExitCode> {
     progress.stage("discover");
     let snapshot = discover::discover(root);
-    progress.stage("analyze");
-    let analysis = analyze(&snapshot);
+    let analysis = analyze_in_stages(&snapshot, |stage| progress.stage(stage));
     // Violations inside generated files do not block: gen is about to rewrite them, and the
     // next `orrery check` sees whatever remains.
     let outside_generated: Vec<Diagnostic> = analysis

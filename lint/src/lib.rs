@@ -27,10 +27,19 @@ pub struct Analysis {
 
 /// Runs the whole check over what discovery read.
 pub fn analyze(snapshot: &Snapshot) -> Analysis {
+    analyze_in_stages(snapshot, |_| {})
+}
+
+/// [`analyze`], calling `stage` with the name of each stage as it starts (`model`, `resolve`,
+/// `rules`), for progress and timings.
+pub fn analyze_in_stages(snapshot: &Snapshot, mut stage: impl FnMut(&'static str)) -> Analysis {
+    stage("model");
     let (repository, mut diagnostics) = orrery_model::repository::load(snapshot);
     diagnostics.extend(snapshot.problems.iter().cloned());
+    stage("resolve");
     let (graph, problems) = resolve::build_graph(&repository, snapshot);
     diagnostics.extend(problems);
+    stage("rules");
     diagnostics.extend(rules::check(&repository, &graph));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();

@@ -87,17 +87,16 @@ impl<'a> Servlet<'a> {
                     "servlets live in `servlets/<name>/`, named with lowercase ASCII letters, digits and `_`",
                 )
             })?;
-        let descriptors =
-            FileDescriptorSet::decode(api.descriptor_set.as_slice()).map_err(|error| {
-                problem(
-                    first,
-                    format!(
-                        "the descriptors of `{}` do not decode: {error}",
-                        api.servlet
-                    ),
-                    "this is a bug in orrery: please report it with the servlet's protos",
-                )
-            })?;
+        let descriptors = FileDescriptorSet::decode(api.descriptor_set()).map_err(|error| {
+            problem(
+                first,
+                format!(
+                    "the descriptors of `{}` do not decode: {error}",
+                    api.servlet
+                ),
+                "this is a bug in orrery: please report it with the servlet's protos",
+            )
+        })?;
         let mut servlet = Servlet {
             api,
             name,

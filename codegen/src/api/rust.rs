@@ -64,7 +64,7 @@ pub(super) fn lib_rs(header: &str, servlet: &Servlet<'_>, mut code: syn::File) -
     );
     // Server reflection needs the descriptors; they are the compiled protos, options kept.
     let descriptors =
-        syn::LitByteStr::new(&servlet.api.descriptor_set, proc_macro2::Span::call_site());
+        syn::LitByteStr::new(servlet.api.descriptor_set(), proc_macro2::Span::call_site());
     code.items.push(syn::parse_quote! {
         /// The servlet's encoded `FileDescriptorSet`, imports included and every option (the
         /// google.api.http rules among them) kept: for server reflection and the transcoder.

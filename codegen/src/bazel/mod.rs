@@ -385,8 +385,7 @@ impl<'a> Context<'a> {
     /// protobuf's well-known types.
     fn proto_library(&self, servlet: &str, api: &ServletApi, visibility: &[String]) -> Call {
         let own: BTreeSet<&str> = api.files.iter().map(String::as_str).collect();
-        let descriptors =
-            FileDescriptorSet::decode(api.descriptor_set.as_slice()).unwrap_or_default();
+        let descriptors = FileDescriptorSet::decode(api.descriptor_set()).unwrap_or_default();
         let deps: BTreeSet<String> = descriptors
             .file
             .iter()

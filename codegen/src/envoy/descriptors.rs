@@ -31,7 +31,7 @@ pub(crate) fn descriptor_set(apis: &[&ServletApi]) -> Result<Vec<u8>, Box<Diagno
     let mut seen: BTreeMap<String, (&[u8], &str)> = BTreeMap::new();
     for api in apis {
         let first = api.files.first().map_or("", String::as_str);
-        let files = raw_files(&api.descriptor_set)
+        let files = raw_files(api.descriptor_set())
             .ok_or_else(|| bug(first, "its descriptors do not decode"))?;
         for raw in files {
             let name = FileDescriptorProto::decode(raw)

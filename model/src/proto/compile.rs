@@ -1,10 +1,11 @@
 //! protox over an in-memory file set.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+
+use std::sync::{Arc, OnceLock};
 
 use miette::Diagnostic as _;
-use prost_reflect::{DescriptorPool, FileDescriptor};
+use prost_reflect::DescriptorPool;
 use protox::file::{File, FileResolver, GoogleFileResolver};
 use rayon::prelude::*;
 
@@ -37,10 +38,20 @@ pub const GOOGLE_API_HTTP: &str = "google.api.http";
 /// Resolves imports by repository-relative name, then under the repository's `proto/`, then
 /// orrery's embedded google.api protos, then protox's google.protobuf ones.
 #[derive(Clone)]
-struct Sources {
+pub(super) struct Sources {
     /// Shared by every compiler of one run, so that compiling servlet by servlet does not
     /// copy every proto text of the repository each time.
     files: Arc<BTreeMap<String, String>>,
+    /// Keep only the source info routes need (where each method's options start): the rest
+    /// (every element's span and comments) is most of a compiled pool's memory, and only the
+    /// descriptor sets `orrery gen` writes carry it.
+    lean: bool,
+}
+
+impl std::fmt::Debug for Sources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sources({} files)", self.files.len())
+    }
 }
 
 impl Sources {
@@ -51,12 +62,18 @@ impl Sources {
             .collect();
         Sources {
             files: Arc::new(files),
+            lean: false,
         }
     }
-}
 
-impl FileResolver for Sources {
-    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+    fn lean(&self) -> Sources {
+        Sources {
+            lean: true,
+            ..self.clone()
+        }
+    }
+
+    fn open(&self, name: &str) -> Result<File, protox::Error> {
         let in_repository = self
             .files
             .get(name)
@@ -68,6 +85,28 @@ impl FileResolver for Sources {
             return File::from_source(name, text);
         }
         GoogleFileResolver::new().open_file(name)
+    }
+}
+
+impl FileResolver for Sources {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        let file = self.open(name)?;
+        if !self.lean {
+            return Ok(file);
+        }
+        let mut descriptor = file.file_descriptor_proto().clone();
+        if let Some(info) = &mut descriptor.source_code_info {
+            // `[6, service, 2, method, 4]`: a method's options (FileDescriptorProto.service,
+            // ServiceDescriptorProto.method, MethodDescriptorProto.options).
+            info.location
+                .retain(|location| matches!(location.path.as_slice(), [6, _, 2, _, 4]));
+            for location in &mut info.location {
+                location.leading_comments = None;
+                location.trailing_comments = None;
+                location.leading_detached_comments = Vec::new();
+            }
+        }
+        Ok(File::from_file_descriptor_proto(descriptor))
     }
 }
 
@@ -120,71 +159,73 @@ pub fn compile_servlets(
         .iter()
         .map(|p| (p.path.as_str(), p.text.as_str()))
         .collect();
-    if let Some(apis) = compile_together(&own_files, &sources, &texts) {
-        return apis;
-    }
+    let own_files: Vec<(ComponentId, Vec<&str>)> = own_files.into_iter().collect();
     own_files
-        .into_par_iter()
-        .map(|(servlet, files)| {
-            let api = compile_alone(&servlet, &files, &sources, protos, &texts);
-            (servlet, api)
+        .par_chunks(SERVLETS_PER_COMPILER)
+        .flat_map_iter(|chunk| {
+            compile_together(chunk, &sources, &texts).unwrap_or_else(|| {
+                chunk
+                    .iter()
+                    .map(|(servlet, files)| {
+                        let api = compile_alone(servlet, files, &sources, protos, &texts);
+                        (servlet.clone(), api)
+                    })
+                    .collect()
+            })
         })
         .collect()
 }
 
-/// One compiler for every servlet; `None` when anything fails to compile or link.
+/// How many servlets share one compiler: enough that the shared imports are parsed and linked
+/// rarely, few enough that the compilers keep every core busy.
+const SERVLETS_PER_COMPILER: usize = 32;
+
+/// One compiler for several servlets; `None` when anything fails to compile or link.
 fn compile_together(
-    own_files: &BTreeMap<ComponentId, Vec<&str>>,
+    own_files: &[(ComponentId, Vec<&str>)],
     sources: &Sources,
     texts: &BTreeMap<&str, &str>,
-) -> Option<BTreeMap<ComponentId, Result<ServletApi, Diagnostic>>> {
-    let mut compiler = protox::Compiler::with_file_resolver(sources.clone());
+) -> Option<Vec<(ComponentId, Result<ServletApi, Diagnostic>)>> {
+    let mut compiler = protox::Compiler::with_file_resolver(sources.lean());
     compiler.include_imports(true).include_source_info(true);
-    compiler.open_files(own_files.values().flatten()).ok()?;
+    compiler
+        .open_files(own_files.iter().flat_map(|(_, files)| files))
+        .ok()?;
     let pool = compiler.descriptor_pool();
     let apis = own_files
-        .par_iter()
+        .iter()
         .map(|(servlet, files)| {
-            let descriptor_set = encode_closure(&pool, files)?;
             let api = ServletApi {
-                servlet: (*servlet).clone(),
+                servlet: servlet.clone(),
                 files: files.iter().map(|f| (*f).to_owned()).collect(),
-                descriptor_set,
+                descriptor_set: DescriptorSet::Later(sources.clone()),
+                made: OnceLock::new(),
                 pool: pool.clone(),
                 routes: extract_routes(&pool, files, texts),
             };
-            Some(((*servlet).clone(), Ok(api)))
+            (servlet.clone(), Ok(api))
         })
-        .collect::<Option<_>>()?;
+        .collect();
     Some(apis)
 }
 
-/// The descriptor set of `files` and everything they import, from a pool holding more, in the
-/// order protox writes it for those files alone: each file after its imports (depth first, in
-/// declaration order), the files themselves in the order given.
-fn encode_closure(pool: &DescriptorPool, files: &[&str]) -> Option<Vec<u8>> {
-    fn visit(file: FileDescriptor, seen: &mut BTreeSet<String>, out: &mut Vec<FileDescriptor>) {
-        if !seen.insert(file.name().to_owned()) {
-            return;
-        }
-        for import in file.dependencies() {
-            visit(import, seen, out);
-        }
-        out.push(file);
+/// A servlet's encoded descriptor set: already made, or made on first use by compiling the
+/// servlet alone with full source info, exactly as [`compile_servlet`] would.
+#[derive(Clone, Debug)]
+pub(super) enum DescriptorSet {
+    Made(Vec<u8>),
+    Later(Sources),
+}
+
+pub(super) fn encode_alone(files: &[String], sources: &Sources) -> Vec<u8> {
+    let mut compiler = protox::Compiler::with_file_resolver(sources.clone());
+    compiler.include_imports(true).include_source_info(true);
+    match compiler.open_files(files) {
+        Ok(_) => compiler.encode_file_descriptor_set(),
+        // The lean compile of the same files succeeded, so this does not happen; an empty set
+        // would fail loudly where it is decoded.
+        Err(_) => Vec::new(),
     }
-    let (mut seen, mut ordered) = (BTreeSet::new(), Vec::new());
-    for name in files {
-        visit(pool.get_file_by_name(name)?, &mut seen, &mut ordered);
-    }
-    let mut set = Vec::new();
-    for file in ordered {
-        // Raw bytes: a prost-types FileDescriptorProto would drop the google.api.http options.
-        let bytes = file.encode_to_vec();
-        prost::encoding::encode_key(1, prost::encoding::WireType::LengthDelimited, &mut set);
-        prost::encoding::encode_varint(bytes.len() as u64, &mut set);
-        set.extend_from_slice(&bytes);
-    }
-    Some(set)
 }
 
 /// One servlet's own compiler: what [`compile_together`] falls back to.
@@ -220,7 +261,8 @@ fn compile_alone(
     Ok(ServletApi {
         servlet: servlet.clone(),
         files: files.iter().map(|f| (*f).to_owned()).collect(),
-        descriptor_set,
+        descriptor_set: DescriptorSet::Made(descriptor_set),
+        made: OnceLock::new(),
         pool,
         routes,
     })

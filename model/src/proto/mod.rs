@@ -11,6 +11,8 @@ pub mod template;
 pub use compile::{GOOGLE_API_HTTP, compile_servlet, compile_servlets};
 pub use routes::{Route, Verb};
 
+use std::sync::OnceLock;
+
 use prost_reflect::DescriptorPool;
 
 use crate::component::ComponentId;
@@ -21,13 +23,28 @@ pub struct ServletApi {
     pub servlet: ComponentId,
     /// The servlet's proto files, repository-relative.
     pub files: Vec<String>,
-    /// The encoded descriptor set, imports included, with every option (google.api.http
-    /// among them) kept.
-    pub descriptor_set: Vec<u8>,
-    /// The same descriptors, decoded for lookups.
+    /// The descriptors, decoded for lookups: the servlet's files and their imports, and maybe
+    /// other servlets' files compiled alongside (look up by the names in `files`).
     pub pool: DescriptorPool,
     /// Every HTTP binding of every method, in file and declaration order.
     pub routes: Vec<Route>,
+    /// The encoded set: only `orrery gen` needs it, and with source info and imports it is
+    /// hundreds of kilobytes per servlet, so it may be made on first use.
+    descriptor_set: compile::DescriptorSet,
+    made: OnceLock<Vec<u8>>,
+}
+
+impl ServletApi {
+    /// The encoded descriptor set, imports included, each file after its imports, with full
+    /// source info and every option (google.api.http among them) kept.
+    pub fn descriptor_set(&self) -> &[u8] {
+        match &self.descriptor_set {
+            compile::DescriptorSet::Made(bytes) => bytes,
+            compile::DescriptorSet::Later(sources) => self
+                .made
+                .get_or_init(|| compile::encode_alone(&self.files, sources)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -98,7 +115,7 @@ message StatResponse { uint64 size = 1; }
     #[test]
     fn the_descriptor_set_keeps_the_http_options_and_prost_types_would_not() {
         let api = compile(FILES);
-        let reloaded = DescriptorPool::decode(api.descriptor_set.as_slice()).unwrap();
+        let reloaded = DescriptorPool::decode(api.descriptor_set()).unwrap();
         let http = reloaded
             .get_extension_by_name(GOOGLE_API_HTTP)
             .expect("imports are included");
@@ -110,7 +127,7 @@ message StatResponse { uint64 size = 1; }
             .collect();
         assert_eq!(annotated, ["Stat", "Usage"]);
 
-        let typed = prost_types::FileDescriptorSet::decode(api.descriptor_set.as_slice()).unwrap();
+        let typed = prost_types::FileDescriptorSet::decode(api.descriptor_set()).unwrap();
         let through_prost = DescriptorPool::decode(typed.encode_to_vec().as_slice()).unwrap();
         let http = through_prost
             .get_extension_by_name(GOOGLE_API_HTTP)
@@ -200,17 +217,13 @@ message StatResponse { uint64 size = 1; }
         for id in &ids {
             let alone = compile_servlet(id, &protos).unwrap().unwrap();
             let shared = together[id].as_ref().unwrap();
-            assert_eq!(shared.descriptor_set, alone.descriptor_set, "{id}");
+            assert_eq!(shared.descriptor_set(), alone.descriptor_set(), "{id}");
             assert_eq!(shared.routes, alone.routes, "{id}");
             assert_eq!(shared.files, alone.files, "{id}");
         }
         // b imports common before annotations: its set lists common first, as protox would.
         let set = prost_types::FileDescriptorSet::decode(
-            together[&ids[1]]
-                .as_ref()
-                .unwrap()
-                .descriptor_set
-                .as_slice(),
+            together[&ids[1]].as_ref().unwrap().descriptor_set(),
         )
         .unwrap();
         let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
