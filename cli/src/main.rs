@@ -393,14 +393,12 @@ fn generate(root: &Path, check_only: bool, progress: &mut Progress) -> Result<Ex
         return Ok(ExitCode::from(1));
     }
     progress.stage("write");
-    for file in &plan.writes {
-        let path = root.join(&file.path);
-        let written = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| write::atomically(&path, &file.contents));
-        written.map_err(|e| Usage(format!("cannot write {}: {e}", file.path)))?;
-    }
+    let writes: Vec<(&str, &[u8])> = plan
+        .writes
+        .iter()
+        .map(|file| (file.path.as_str(), file.contents.as_slice()))
+        .collect();
+    write::all(root, &writes).map_err(|(path, e)| Usage(format!("cannot write {path}: {e}")))?;
     for path in &plan.deletes {
         std::fs::remove_file(root.join(path))
             .map_err(|e| Usage(format!("cannot remove {path}: {e}")))?;

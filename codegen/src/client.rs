@@ -55,8 +55,8 @@ pub(crate) fn items(
             .iter()
             .map(move |rpc| {
                 let method = format_ident!("{}", rpc.rust_name);
-                let request = inside(&rpc.request, api_crate);
-                let response = inside(&rpc.response, api_crate);
+                let request = inside(&rpc.request(), api_crate);
+                let response = inside(&rpc.response(), api_crate);
                 let doc = docs.get(&rpc.path).into_iter().flatten();
                 quote! {
                     #(#[doc = #doc])*

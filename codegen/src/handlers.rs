@@ -506,7 +506,7 @@ fn state_name(state: Option<&Ident>) -> String {
 fn expected_return(api_crate: &str, rpc: &Rpc) -> String {
     format!(
         "Result<{}, {api_crate}::Status>",
-        render_expected(&rpc.response)
+        render_expected(&rpc.response())
     )
 }
 
@@ -515,7 +515,7 @@ fn handler_signature(api_crate: &str, rpc: &Rpc, state: Option<&Ident>) -> Strin
         "pub async fn {}(servlet: &{}, request: {}) -> {}",
         rpc.rust_name,
         state_name(state),
-        render_expected(&rpc.request),
+        render_expected(&rpc.request()),
         expected_return(api_crate, rpc)
     )
 }
@@ -542,11 +542,11 @@ fn handler_problems(
                     state_name(state)
                 ));
             }
-            if !same_type(request, &rpc.request) {
+            if !same_type(request, &rpc.request()) {
                 problems.push(format!(
                     "takes `{}` as parameter 2, expected `{}`",
                     render(request),
-                    render_expected(&rpc.request)
+                    render_expected(&rpc.request())
                 ));
             }
         }
@@ -555,7 +555,7 @@ fn handler_problems(
             count(parameters.len(), "parameter")
         )),
     }
-    let response = &rpc.response;
+    let response = &rpc.response();
     // Parsing a fixed template around a type that is already parsed cannot fail.
     let expected: Type = syn::parse_quote!(Result<#response, Status>);
     match &function.sig.output {
@@ -1129,8 +1129,8 @@ pub fn init(sharing: sharing_api::SharingClient, nav: nav_api::NavClient) -> Fil
             proto_name: proto_name.to_owned(),
             path: format!("/orrery.files.v1.FilesService/{proto_name}"),
             rust_name: rust_name.to_owned(),
-            request,
-            response,
+            request: quote::ToTokens::to_token_stream(&request).to_string(),
+            response: quote::ToTokens::to_token_stream(&response).to_string(),
             streaming: false,
             location: Location::new(PROTO, line, 7, proto_name.len() as u32),
         }

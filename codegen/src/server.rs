@@ -5,8 +5,11 @@
 //! The server crate is the only crate that links the servlet's private crate: other servlets
 //! reach it through its API crate's typed client.
 
+use std::collections::HashMap;
+
 use orrery_model::{Diagnostic, Repository, Snapshot, SourceText};
 use quote::{format_ident, quote};
+use rayon::prelude::*;
 
 use crate::api::ApiCrate;
 use crate::client::client_name;
@@ -24,28 +27,44 @@ pub fn server_crates(
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     let mut hosted = Vec::new();
-    for api in apis {
-        let clients = typed_clients(repository, apis, &api.servlet);
-        let contract = Contract {
-            servlet: &api.servlet,
-            api_crate: &api.crate_name,
-            services: &api.services,
-            clients: &clients,
-        };
-        let directory = format!("servlets/{}", api.servlet);
-        let cargo_toml = snapshot
-            .cargo_manifests
-            .iter()
-            .find(|file| file.path == format!("{directory}/Cargo.toml"));
-        let source = format!("{directory}/src/");
-        let rust_files: Vec<&SourceText> = snapshot
-            .rust_files
-            .iter()
-            .filter(|file| file.path.starts_with(&source))
-            .collect();
-        match handlers::check(&contract, cargo_toml, &rust_files) {
-            Ok(found) => {
-                files.extend(server_crate(api, &clients, &found, &directory));
+    let cargo_tomls: HashMap<&str, &SourceText> = snapshot
+        .cargo_manifests
+        .iter()
+        .map(|file| (file.path.as_str(), file))
+        .collect();
+    // `servlets/<name>/src/...` by servlet name.
+    let mut sources: HashMap<&str, Vec<&SourceText>> = HashMap::new();
+    for file in &snapshot.rust_files {
+        if let ["servlets", name, "src", ..] = file.path.split('/').collect::<Vec<_>>()[..] {
+            sources.entry(name).or_default().push(file);
+        }
+    }
+    // The handler check parses each servlet's crate with syn: one servlet per core.
+    let servers: Vec<_> = apis
+        .par_iter()
+        .map(|api| {
+            let clients = typed_clients(repository, apis, &api.servlet);
+            let contract = Contract {
+                servlet: &api.servlet,
+                api_crate: &api.crate_name,
+                services: &api.services,
+                clients: &clients,
+            };
+            let directory = format!("servlets/{}", api.servlet);
+            let cargo_toml = cargo_tomls
+                .get(format!("{directory}/Cargo.toml").as_str())
+                .copied();
+            let rust_files = sources
+                .get(api.servlet.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            handlers::check(&contract, cargo_toml, rust_files)
+                .map(|found| server_crate(api, &clients, &found, &directory))
+        })
+        .collect();
+    for (api, server) in apis.iter().zip(servers) {
+        match server {
+            Ok(server) => {
+                files.extend(server);
                 hosted.push(api.servlet.clone());
             }
             Err(problems) => diagnostics.extend(problems),
@@ -173,8 +192,8 @@ fn adapter(api: &ApiCrate, clients: &[(String, String)], handlers: &Handlers) ->
         let doc = format!(" `{}`, served by the servlet's handlers.", service.full_name);
         let methods = service.rpcs.iter().map(|rpc| {
             let method = format_ident!("{}", rpc.rust_name);
-            let request = &rpc.request;
-            let response = &rpc.response;
+            let request = &rpc.request();
+            let response = &rpc.response();
             let path = &rpc.path;
             quote! {
                 async fn #method(

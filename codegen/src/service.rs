@@ -34,12 +34,29 @@ pub struct Rpc {
     pub rust_name: String,
     /// The request and response messages as paths from outside the API crate:
     /// `::files_api::ShareFileRequest`, `::sharing_api::Link`, `::prost_types::Timestamp`, `()`.
-    pub request: syn::Type,
-    pub response: syn::Type,
+    /// Kept as tokens' text, so that services can be made on any thread (syn's types cannot
+    /// cross threads); [`Rpc::request`] and [`Rpc::response`] parse them back.
+    pub(crate) request: String,
+    pub(crate) response: String,
     /// Client or server streaming: the adapter serves unary calls only.
     pub streaming: bool,
     /// The `rpc` declaration in the proto.
     pub location: Location,
+}
+
+impl Rpc {
+    pub fn request(&self) -> syn::Type {
+        parse_type(&self.request)
+    }
+
+    pub fn response(&self) -> syn::Type {
+        parse_type(&self.response)
+    }
+}
+
+/// A type printed from a `syn::Type` parses back to it; anything else is a bug in orrery.
+fn parse_type(text: &str) -> syn::Type {
+    syn::parse_str(text).expect("a printed syn::Type parses back")
 }
 
 /// Each RPC's doc comment lines, by gRPC path.
@@ -88,8 +105,8 @@ pub(crate) fn services<'a>(
                         proto_name: method.name().to_owned(),
                         path,
                         rust_name: signature.ident.to_string(),
-                        request,
-                        response,
+                        request: quote::ToTokens::to_token_stream(&request).to_string(),
+                        response: quote::ToTokens::to_token_stream(&response).to_string(),
                         streaming: method.client_streaming()
                             || method.server_streaming()
                             || request_streams

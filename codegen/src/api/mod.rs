@@ -16,6 +16,7 @@ use orrery_model::proto::ServletApi;
 use orrery_model::{Diagnostic, Location, Repository, RuleId};
 use prost::Message as _;
 use prost_types::{DescriptorProto, FileDescriptorProto, FileDescriptorSet};
+use rayon::prelude::*;
 
 use crate::service::{self, Service};
 use crate::{GeneratedFile, RUSTFMT_NOTE, client, header};
@@ -45,16 +46,22 @@ pub fn api_crates(repository: &Repository) -> (Vec<GeneratedFile>, Vec<Diagnosti
 pub fn apis(repository: &Repository) -> (Vec<ApiCrate>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut servlets = Vec::new();
-    for api in repository.apis.values() {
-        match Servlet::new(api) {
+    // Each servlet's crate is independent of the others': one per core.
+    let apis: Vec<&ServletApi> = repository.apis.values().collect();
+    for servlet in apis.into_par_iter().map(Servlet::new).collect::<Vec<_>>() {
+        match servlet {
             Ok(servlet) => servlets.push(servlet),
             Err(problem) => diagnostics.push(*problem),
         }
     }
     let crates = crates_by_package(&mut servlets, &mut diagnostics);
     let mut generated = Vec::new();
-    for servlet in &servlets {
-        match api_crate(servlet, &crates) {
+    let made: Vec<_> = servlets
+        .par_iter()
+        .map(|servlet| api_crate(servlet, &crates))
+        .collect();
+    for api in made {
+        match api {
             Ok(api) => generated.push(api),
             Err(problem) => diagnostics.push(*problem),
         }

@@ -14,6 +14,7 @@ pub mod templates;
 use minijinja::Value;
 use minijinja::value::Serde;
 use orrery_model::{Diagnostic, Location, Repository, RuleId, Snapshot};
+use rayon::prelude::*;
 
 pub use model::{Deployment, deployments};
 use templates::{TEMPLATES, Template, Templates};
@@ -33,16 +34,21 @@ pub fn k8s_files(
         return (Vec::new(), diagnostics);
     }
     let mut files = Vec::new();
-    for deployment in deployments(repository) {
-        let context = Value::from(Serde(&deployment));
-        for template in TEMPLATES
-            .iter()
-            .filter(|template| template.renders_for(config.deploy.engine))
-        {
-            match render(&templates, template, &context, &deployment) {
-                Ok(file) => files.push(file),
-                Err(problem) => diagnostics.push(*problem),
-            }
+    let templates = &templates;
+    let rendered: Vec<_> = deployments(repository)
+        .par_iter()
+        .flat_map_iter(|deployment| {
+            let context = Value::from(Serde(deployment));
+            TEMPLATES
+                .iter()
+                .filter(|template| template.renders_for(config.deploy.engine))
+                .map(move |template| render(templates, template, &context, deployment))
+        })
+        .collect();
+    for file in rendered {
+        match file {
+            Ok(file) => files.push(file),
+            Err(problem) => diagnostics.push(*problem),
         }
     }
     if !diagnostics.is_empty() {
