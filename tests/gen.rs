@@ -231,3 +231,36 @@ fn a_missing_or_mismatched_handler_is_an_orrery_diagnostic_naming_the_rpc() {
     insta::assert_snapshot!(out.stdout);
     assert!(generated(dir.path()).is_empty());
 }
+
+/// A file gen cannot write stops it before anything is renamed into place: no generated file
+/// appears, and no temporary is left behind.
+#[test]
+fn a_file_that_cannot_be_written_leaves_the_tree_as_it_was() {
+    let dir = fixture("gen");
+    // A plain file where the books API crate's directory must go.
+    write(dir.path(), "servlets/books/api", "not a directory\n");
+    let before = all_files(dir.path());
+    let out = orrery(dir.path(), &["gen"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "error: cannot write servlets/books/api/BUILD.bazel: File exists (os error 17)\n"
+        )
+    );
+    assert_eq!(all_files(dir.path()), before);
+}
+
+/// Every file under `root`, by path, with its bytes.
+fn all_files(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    walk(root)
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap();
+            (
+                path.strip_prefix(root).unwrap().display().to_string(),
+                bytes,
+            )
+        })
+        .collect()
+}
