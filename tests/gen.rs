@@ -52,7 +52,7 @@ fn gen_writes_then_check_passes_and_output_is_the_same_in_any_checkout() {
         let out = orrery(dir.path(), &["gen"]);
         assert_eq!(
             (out.code, out.stderr.as_str()),
-            (0, "orrery gen: wrote 41 file(s), removed 0, 0 unchanged\n")
+            (0, "orrery gen: wrote 43 file(s), removed 0, 0 unchanged\n")
         );
     }
     let files = generated(first.path());
@@ -90,10 +90,12 @@ fn gen_writes_then_check_passes_and_output_is_the_same_in_any_checkout() {
             "servlets/books/api/BUILD.bazel",
             "servlets/books/api/Cargo.toml",
             "servlets/books/api/rustfmt.toml",
+            "servlets/books/api/src/file_descriptor_set.pb",
             "servlets/books/api/src/lib.rs",
             "servlets/shelf/api/BUILD.bazel",
             "servlets/shelf/api/Cargo.toml",
             "servlets/shelf/api/rustfmt.toml",
+            "servlets/shelf/api/src/file_descriptor_set.pb",
             "servlets/shelf/api/src/lib.rs",
         ]
     );
@@ -114,12 +116,12 @@ fn gen_writes_then_check_passes_and_output_is_the_same_in_any_checkout() {
     let check = orrery(first.path(), &["gen", "--check"]);
     assert_eq!(
         (check.code, check.stderr.as_str()),
-        (0, "orrery gen --check: 41 generated files are up to date\n")
+        (0, "orrery gen --check: 43 generated files are up to date\n")
     );
     let again = orrery(first.path(), &["gen"]);
     assert_eq!(
         again.stderr,
-        "orrery gen: wrote 0 file(s), removed 0, 41 unchanged\n"
+        "orrery gen: wrote 0 file(s), removed 0, 43 unchanged\n"
     );
 }
 
@@ -152,13 +154,14 @@ fn check_lists_stale_missing_and_orphaned_files_and_gen_repairs_them() {
          orphaned: gen/servers/shelf/BUILD.bazel\norphaned: gen/servers/shelf/Cargo.toml\n\
          orphaned: gen/servers/shelf/src/lib.rs\norphaned: gen/servers/shelf/src/main.rs\n\
          orphaned: servlets/shelf/api/BUILD.bazel\norphaned: servlets/shelf/api/Cargo.toml\n\
-         orphaned: servlets/shelf/api/rustfmt.toml\norphaned: servlets/shelf/api/src/lib.rs\n\
+         orphaned: servlets/shelf/api/rustfmt.toml\n\
+         orphaned: servlets/shelf/api/src/file_descriptor_set.pb\norphaned: servlets/shelf/api/src/lib.rs\n\
          help: run `orrery gen` and commit the result\n"
     );
     let repaired = orrery(dir.path(), &["gen"]);
     assert_eq!(
         repaired.stderr,
-        "orrery gen: wrote 12 file(s), removed 15, 14 unchanged\n"
+        "orrery gen: wrote 12 file(s), removed 16, 15 unchanged\n"
     );
     assert_eq!(orrery(dir.path(), &["gen", "--check"]).code, 0);
 }

@@ -9,6 +9,7 @@ use std::process::{Command as Process, ExitCode};
 use clap::{Parser, Subcommand, ValueEnum};
 use orrery_codegen::GeneratedFile;
 use orrery_lint::cache::{self, Checked};
+use orrery_lint::discover::Reading;
 use orrery_lint::{analyze, analyze_in_stages, baseline, discover, query, render, scope};
 use orrery_model::{ComponentId, Diagnostic, Repository, RuleId, Snapshot};
 
@@ -178,7 +179,7 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
         #[cfg(not(unix))]
         Command::Dev { .. } => Err(Usage("`orrery dev` runs on Unix only".to_owned())),
         Command::Graph { format, component } => {
-            let analysis = analyze(&discover::discover(&root));
+            let analysis = analyze(&discover::discover_reading(&root, Reading::Sources));
             let focus = component
                 .map(|name| known(&analysis.repository, &name))
                 .transpose()?;
@@ -197,7 +198,7 @@ fn run(cli: Cli) -> Result<ExitCode, Usage> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Why { from, to } => {
-            let analysis = analyze(&discover::discover(&root));
+            let analysis = analyze(&discover::discover_reading(&root, Reading::Sources));
             let (from, to) = (
                 known(&analysis.repository, &from)?,
                 known(&analysis.repository, &to)?,
@@ -277,7 +278,8 @@ fn check(
 /// computed, and cached when the tree's timestamps can be trusted.
 fn checked(root: &Path, progress: &mut Progress) -> Checked {
     progress.stage("fingerprint");
-    let fingerprint = orrery_lint::fingerprint::fingerprint(root, build_identity());
+    let fingerprint =
+        orrery_lint::fingerprint::fingerprint(root, Reading::Sources, build_identity());
     if let Some(checked) = fingerprint.and_then(|f| cached(root, cache::CHECK, f)) {
         progress.detail(format_args!(
             "nothing changed since the cached check in {}",
@@ -286,7 +288,7 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
         return checked;
     }
     progress.stage("discover");
-    let snapshot = discover::discover(root);
+    let snapshot = discover::discover_reading(root, Reading::Sources);
     progress.detail(format_args!(
         "read {} Rust files, {} manifests, {} Cargo.toml, {} protos",
         snapshot.rust_files.len(),
@@ -353,7 +355,7 @@ fn build_identity() -> (&'static str, Option<(u64, std::time::SystemTime)>) {
 /// generated files against the tree and apply or verify the plan.
 fn generate(root: &Path, check_only: bool, progress: &mut Progress) -> Result<ExitCode, Usage> {
     progress.stage("fingerprint");
-    let fingerprint = orrery_lint::fingerprint::fingerprint(root, build_identity());
+    let fingerprint = orrery_lint::fingerprint::fingerprint(root, Reading::All, build_identity());
     let up_to_date = fingerprint.and_then(|f| cached::<cache::UpToDate>(root, cache::GEN, f));
     if let Some(cache::UpToDate { files }) = up_to_date {
         progress.detail(format_args!(

@@ -26,6 +26,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use orrery_lint::discover::Reading;
 use orrery_lint::{analyze, discover, extract, fingerprint, resolve, rules};
 use orrery_synth::Spec;
 
@@ -76,10 +77,10 @@ fn stages(c: &mut Criterion) {
 
     // Every stage's input, computed once, and the checks that make the timings meaningful.
     assert!(
-        fingerprint::fingerprint(root, "bench").is_some(),
+        fingerprint::fingerprint(root, Reading::Sources, "bench").is_some(),
         "the fingerprint does not trust the synthetic tree"
     );
-    let snapshot = discover::discover(root);
+    let snapshot = discover::discover_reading(root, Reading::Sources);
     let analysis = analyze(&snapshot);
     assert!(
         analysis.diagnostics.is_empty(),
@@ -109,11 +110,14 @@ fn stages(c: &mut Criterion) {
     // sampling): the linear default would need several times the measurement time.
     let mut group = c.benchmark_group("stage");
     group.bench_function("fingerprint", |b| {
-        b.iter(|| fingerprint::fingerprint(black_box(root), "bench").expect("trusted tree"))
+        b.iter(|| {
+            fingerprint::fingerprint(black_box(root), Reading::Sources, "bench")
+                .expect("trusted tree")
+        })
     });
     group.sampling_mode(SamplingMode::Flat);
     group.bench_function("discover", |b| {
-        b.iter(|| discover::discover(black_box(root)))
+        b.iter(|| discover::discover_reading(black_box(root), Reading::Sources))
     });
     group.bench_function("model", |b| {
         b.iter(|| orrery_model::repository::load(black_box(&snapshot)))

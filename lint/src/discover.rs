@@ -33,7 +33,24 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// What a command needs discovery to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// Everything: the sources, the template overrides, and the generated files' bytes, which
+    /// `orrery gen` compares its output with.
+    All,
+    /// What `orrery check` analyses: gen/ is not walked, and the other generated files (an API
+    /// crate's non-Rust files, BUILD.bazel files, CODEOWNERS) and the templates are not read.
+    /// In a repository with its generated files committed, that is most of its files.
+    Sources,
+}
+
+/// Reads everything ([`Reading::All`]).
 pub fn discover(root: &Path) -> Snapshot {
+    discover_reading(root, Reading::All)
+}
+
+pub fn discover_reading(root: &Path, reading: Reading) -> Snapshot {
     // Symlink targets are compared with the root, so both must be canonical.
     let canonical = root.canonicalize();
     let root = canonical.as_deref().unwrap_or(root);
@@ -43,7 +60,11 @@ pub fn discover(root: &Path) -> Snapshot {
     if let Some(cargo) = read_optional(root, "Cargo.toml", &mut snapshot.problems) {
         snapshot.cargo_manifests.push(cargo);
     }
-    for name in ROOT_GENERATED {
+    let root_generated = match reading {
+        Reading::All => ROOT_GENERATED,
+        Reading::Sources => &[],
+    };
+    for name in root_generated {
         let path = root.join(name);
         if path.is_file() {
             match read_bytes(&path) {
@@ -54,13 +75,23 @@ pub fn discover(root: &Path) -> Snapshot {
             }
         }
     }
-    for top in TOPS {
+    for top in tops(reading) {
         if root.join(top).exists() {
-            walk(root, top, &mut snapshot);
+            walk(root, top, reading, &mut snapshot);
         }
     }
-    read_templates(root, &mut snapshot);
+    if reading == Reading::All {
+        read_templates(root, &mut snapshot);
+    }
     snapshot
+}
+
+/// The top directories discovery walks for `reading`.
+pub(crate) fn tops(reading: Reading) -> &'static [&'static str] {
+    match reading {
+        Reading::All => &TOPS,
+        Reading::Sources => &TOPS[..3],
+    }
 }
 
 /// orrery-todo.yaml, when there is one that can be read.
@@ -123,7 +154,7 @@ enum Bucket {
 
 /// Walks one top directory in order, then reads its files on every core: reading is most of
 /// discovery's time, and the order of the snapshot stays the walk's.
-fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
+fn walk(root: &Path, top: &str, reading: Reading, snapshot: &mut Snapshot) {
     // `None`: a generated file, read as bytes.
     let mut wanted: Vec<(String, PathBuf, Option<Bucket>)> = Vec::new();
     for entry in walker(root, top) {
@@ -155,6 +186,9 @@ fn walk(root: &Path, top: &str, snapshot: &mut Snapshot) {
             || (orrery_model::snapshot::is_generated_location(&relative)
                 && !(name == "Cargo.toml" || name.ends_with(".rs")))
         {
+            if reading == Reading::Sources {
+                continue;
+            }
             None
         } else {
             Some(match name.as_ref() {
@@ -215,7 +249,7 @@ fn walker(root: &Path, top: &str) -> impl Iterator<Item = walkdir::Result<walkdi
         })
 }
 
-/// The top directories discovery walks.
+/// The top directories discovery walks; gen/ last, so [`Reading::Sources`] can leave it out.
 pub(crate) const TOPS: [&str; 4] = ["servlets", "libs", "proto", "gen"];
 
 /// `target/` holds build output and dotted directories hold tool state; neither is source.

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
 
-use crate::discover::{BASELINE, CONFIG, ROOT_GENERATED, TEMPLATES, TOPS, is_skipped};
+use crate::discover::{BASELINE, CONFIG, ROOT_GENERATED, Reading, TEMPLATES, is_skipped, tops};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fingerprint(pub u64);
@@ -30,21 +30,27 @@ const MAX_DEPTH: usize = 64;
 /// build, so that another build never trusts results it did not compute). `None` when some file
 /// changed within [`RACY_WINDOW`] of now (a later edit could leave the fingerprint unchanged),
 /// or an entry cannot be read or loops: discovery reports those, and nothing is cached.
-pub fn fingerprint(root: &Path, salt: impl Hash) -> Option<Fingerprint> {
+/// `reading` leaves out what that kind of discovery leaves out.
+pub fn fingerprint(root: &Path, reading: Reading, salt: impl Hash) -> Option<Fingerprint> {
     let root = root.canonicalize().ok()?;
     let trusted_before = SystemTime::now().checked_sub(RACY_WINDOW)?;
     let mut hasher = DefaultHasher::new();
     salt.hash(&mut hasher);
+    let root_generated = match reading {
+        Reading::All => ROOT_GENERATED,
+        Reading::Sources => &[],
+    };
     let root_files = [CONFIG, BASELINE, "Cargo.toml"]
         .into_iter()
-        .chain(ROOT_GENERATED.iter().copied());
+        .chain(root_generated.iter().copied());
     for name in root_files {
         if let Ok(metadata) = fs::metadata(root.join(name)) {
             name.hash(&mut hasher);
             stamp(&metadata, trusted_before)?.hash(&mut hasher);
         }
     }
-    for top in TOPS.into_iter().chain([TEMPLATES]) {
+    let templates = (reading == Reading::All).then_some(TEMPLATES);
+    for top in tops(reading).iter().copied().chain(templates) {
         let directory = root.join(top);
         if let Ok(metadata) = fs::metadata(&directory)
             && metadata.is_dir()
@@ -170,32 +176,36 @@ mod tests {
     fn unchanged_trees_agree_and_any_change_tells() {
         let dir = tree_with(FILES);
         let root = dir.path();
-        let first = fingerprint(root, 1).unwrap();
-        assert_eq!(fingerprint(root, 1), Some(first));
-        assert_ne!(fingerprint(root, 2), Some(first), "another orrery build");
+        let first = fingerprint(root, Reading::All, 1).unwrap();
+        assert_eq!(fingerprint(root, Reading::All, 1), Some(first));
+        assert_ne!(
+            fingerprint(root, Reading::All, 2),
+            Some(first),
+            "another orrery build"
+        );
 
         // Build output and tool state are not part of the tree.
         write_old(&root.join("servlets/a/target/debug/out.rs"), "x");
         write_old(&root.join("libs/.cache/x.rs"), "x");
-        assert_eq!(fingerprint(root, 1), Some(first));
+        assert_eq!(fingerprint(root, Reading::All, 1), Some(first));
 
         // A new file, then the same edit undone.
         write_old(&root.join("libs/b/src/new.rs"), "");
-        let added = fingerprint(root, 1).unwrap();
+        let added = fingerprint(root, Reading::All, 1).unwrap();
         assert_ne!(added, first);
         fs::remove_file(root.join("libs/b/src/new.rs")).unwrap();
-        assert_eq!(fingerprint(root, 1), Some(first));
+        assert_eq!(fingerprint(root, Reading::All, 1), Some(first));
 
         // A same-size edit with the old modification time: the change time tells.
         write_old(&root.join("libs/b/src/lib.rs"), "pub fn c() {}\n");
-        assert_ne!(fingerprint(root, 1), Some(first));
+        assert_ne!(fingerprint(root, Reading::All, 1), Some(first));
     }
 
     #[test]
     fn a_file_changed_just_now_makes_the_tree_untrusted() {
         let dir = tree_with(FILES);
         fs::write(dir.path().join("servlets/a/src/lib.rs"), "pub fn b() {}\n").unwrap();
-        assert_eq!(fingerprint(dir.path(), 1), None);
+        assert_eq!(fingerprint(dir.path(), Reading::All, 1), None);
     }
 
     #[cfg(unix)]
@@ -206,7 +216,7 @@ mod tests {
         // Two links back up: without the inode check the walk would grow as 2^depth.
         std::os::unix::fs::symlink("..", servlet.join("up")).unwrap();
         std::os::unix::fs::symlink("../..", servlet.join("src/top")).unwrap();
-        assert_eq!(fingerprint(dir.path(), 1), None);
+        assert_eq!(fingerprint(dir.path(), Reading::All, 1), None);
     }
 
     #[cfg(unix)]
@@ -215,8 +225,8 @@ mod tests {
         let dir = tree_with(FILES);
         write_old(&dir.path().join("shared/x.rs"), "1");
         std::os::unix::fs::symlink("../../shared", dir.path().join("libs/b/shared")).unwrap();
-        let before = fingerprint(dir.path(), 1).unwrap();
+        let before = fingerprint(dir.path(), Reading::All, 1).unwrap();
         write_old(&dir.path().join("shared/x.rs"), "2");
-        assert_ne!(fingerprint(dir.path(), 1), Some(before));
+        assert_ne!(fingerprint(dir.path(), Reading::All, 1), Some(before));
     }
 }

@@ -20,6 +20,7 @@ use rayon::prelude::*;
 
 use crate::service::{self, Service};
 use crate::{GeneratedFile, RUSTFMT_NOTE, client, header};
+pub(crate) use rust::DESCRIPTOR_SET_FILE;
 
 /// The package prost maps to `prost-types` (some of its types to Rust primitives).
 const WELL_KNOWN: &str = "google.protobuf";
@@ -214,6 +215,10 @@ fn api_crate(
             format!("{directory}/src/lib.rs"),
             rust::lib_rs(&header, servlet, code),
         ),
+        GeneratedFile {
+            path: format!("{directory}/src/{}", rust::DESCRIPTOR_SET_FILE),
+            contents: crate::envoy::with_header(servlet.api.descriptor_set()),
+        },
     ];
     Ok(ApiCrate {
         servlet: servlet.name.to_owned(),

@@ -56,19 +56,25 @@ pub(super) fn generate(
     })
 }
 
+/// The file beside `src/lib.rs` holding the servlet's descriptor set.
+pub(crate) const DESCRIPTOR_SET_FILE: &str = "file_descriptor_set.pb";
+
 /// The whole file: the header line, the crate's docs and lint allowances, then the items.
 pub(super) fn lib_rs(header: &str, servlet: &Servlet<'_>, mut code: syn::File) -> String {
     let docs = format!(
         " The gRPC API of the `{}` servlet: the messages, client and server of `{}`.",
         servlet.name, servlet.package
     );
-    // Server reflection needs the descriptors; they are the compiled protos, options kept.
-    let descriptors =
-        syn::LitByteStr::new(servlet.api.descriptor_set(), proc_macro2::Span::call_site());
+    // Server reflection needs the descriptors: the compiled protos, options kept. They are a
+    // binary file beside this one, not a byte string here, which would be larger than the
+    // rest of the crate and which every reader of the code (orrery check among them) would
+    // have to wade through.
+    let descriptors = DESCRIPTOR_SET_FILE;
     code.items.push(syn::parse_quote! {
         /// The servlet's encoded `FileDescriptorSet`, imports included and every option (the
         /// google.api.http rules among them) kept: for server reflection and the transcoder.
-        pub const FILE_DESCRIPTOR_SET: &[u8] = #descriptors;
+        /// It starts with orrery's header as an unknown field, which protobuf skips.
+        pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(#descriptors);
     });
     code.attrs = vec![
         syn::parse_quote!(#![doc = #docs]),

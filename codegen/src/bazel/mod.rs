@@ -328,9 +328,13 @@ impl<'a> Context<'a> {
             }
             ComponentKind::Library => self.visibility(visibility_labels(component), linked),
         };
+        // An API crate's descriptor set is a file `include_bytes!` reads.
+        let compile_data = (component.kind == ComponentKind::Api)
+            .then(|| Value::list([format!("src/{}", crate::api::DESCRIPTOR_SET_FILE)]));
         Call::new("rust_library")
             .arg("name", Value::str(name))
             .arg("srcs", Value::glob(&["src/**/*.rs"]))
+            .arg_if("compile_data", compile_data)
             .arg_if("crate_name", crate_name.map(Value::Str))
             .arg_if(
                 "edition",

@@ -18,6 +18,7 @@ use prost::Message as _;
 
 pub use bootstrap::{DESCRIPTOR_PATH, MAX_BODY_BYTES, SERVLET_GRPC_PORT};
 use bootstrap::{Plan, ServletRoutes, Upstream};
+pub(crate) use descriptors::with_header;
 
 use crate::{GeneratedFile, header};
 
