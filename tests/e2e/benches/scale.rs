@@ -1252,6 +1252,37 @@ fn max(values: &[f64]) -> f64 {
     min_max(values).1
 }
 
+/// Holds `target/bench-scale/.lock` for the whole run: a second run at the same time would
+/// remove the trees this one measures (and compete for the cores), so it waits.
+fn lock(bench_dir: &Path) -> File {
+    let path = bench_dir.join(".lock");
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let holder = fs::read_to_string(&path).unwrap_or_default();
+            say(format_args!(
+                "another run (pid {}) holds {}; waiting for it to finish",
+                holder.trim(),
+                path.display()
+            ));
+            file.lock()
+                .unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+        }
+        Err(fs::TryLockError::Error(e)) => panic!("lock {}: {e}", path.display()),
+    }
+    file.set_len(0)
+        .and_then(|()| write!(file, "{}", std::process::id()))
+        .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    file
+}
+
 fn main() {
     let options = Options::from_env();
     let started = Instant::now();
@@ -1259,6 +1290,7 @@ fn main() {
     let bench_dir = root.join("target/bench-scale");
     fs::create_dir_all(&bench_dir)
         .unwrap_or_else(|e| panic!("create {}: {e}", bench_dir.display()));
+    let _lock = lock(&bench_dir);
 
     let bazel = options.bazel.then(|| {
         harness::bazel().unwrap_or_else(|| {
@@ -1268,8 +1300,11 @@ fn main() {
     // A private copy of the release binary: another build replacing target/release/orrery
     // mid-run would change what is measured, and invalidate orrery's caches.
     let built = support::binary("orrery", "orrery");
+    // Copied beside and renamed into place: a binary still running is not written over.
     let orrery = bench_dir.join("orrery");
-    fs::copy(&built, &orrery)
+    let copy = bench_dir.join("orrery.new");
+    fs::copy(&built, &copy)
+        .and_then(|_| fs::rename(&copy, &orrery))
         .unwrap_or_else(|e| panic!("copy {} to {}: {e}", built.display(), orrery.display()));
 
     let facts = Facts {
