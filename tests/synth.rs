@@ -116,28 +116,20 @@ fn injected_violations_are_exactly_what_orrery_reports() {
     }
 }
 
-/// More seeds and sizes, up to the benchmark's repository; minutes, so run on demand:
-/// `cargo test -p orrery-synth --test orrery -- --ignored`.
+/// More seeds and sizes: every rule's violation still fits and still comes back exactly.
 #[test]
-#[ignore]
 fn many_seeds_and_sizes() {
     let mut failures = Vec::new();
     let sizes = [(30, 8, 100), (100, 30, 80), (300, 60, 50)];
-    let specs = sizes
-        .iter()
-        .flat_map(|&(servlets, libs, lines)| {
-            (1..=8).map(move |seed| Spec {
-                seed,
-                servlets,
-                libs,
-                lines,
-                violations: true,
-            })
-        })
-        .chain([Spec {
+    let specs = sizes.iter().flat_map(|&(servlets, libs, lines)| {
+        (1..=4).map(move |seed| Spec {
+            seed,
+            servlets,
+            libs,
+            lines,
             violations: true,
-            ..Spec::default()
-        }]);
+        })
+    });
     for spec in specs {
         let dir = materialize(&spec);
         let mut reported = diagnostics(&orrery(dir.path(), &["check", "--format", "json"]));

@@ -643,38 +643,13 @@ struct Bazel<'a> {
 
 impl Bazel<'_> {
     fn command(&self, arguments: &[&str]) -> Command {
-        let stand_ins = harness::root().join("tests/bazel");
-        let mut command = Command::new(self.bazel);
-        command
-            .current_dir(self.workspace)
-            .arg(format!("--output_base={}", self.output_base.display()))
-            .arg("--max_idle_secs=300")
-            .arg(arguments[0]);
-        if arguments[0] != "shutdown" {
-            command.args([
-                "--color=no",
-                "--curses=no",
-                "--noshow_progress",
-                "--keep_going",
-            ]);
-            for repository in [
-                "rules_rust",
-                "rules_proto",
-                "com_google_protobuf",
-                "com_google_googleapis",
-            ] {
-                command.arg(format!(
-                    "--override_repository={repository}={}",
-                    stand_ins.join(repository).display()
-                ));
-            }
-            command.arg(format!(
-                "--override_repository=crates={}",
-                self.crates.display()
-            ));
-        }
-        command.args(&arguments[1..]);
-        command
+        harness::command(
+            self.bazel,
+            self.workspace,
+            &self.output_base,
+            &self.crates,
+            arguments,
+        )
     }
 
     /// `bazel build --nobuild //...`, timed; Bazel's complaint when it fails.

@@ -54,6 +54,48 @@ pub fn buildifier() -> Option<PathBuf> {
     tool("BUILDIFIER", &[installed], "buildifier")
 }
 
+/// `bazel ARGUMENTS` in `workspace`, with its own output base, against the stand-ins in
+/// tests/bazel/ and the `crates` repository at `crates`. `arguments[0]` is the command; build
+/// commands get plain, non-interactive output and `--keep_going`.
+pub fn command(
+    bazel: &Path,
+    workspace: &Path,
+    output_base: &Path,
+    crates: &Path,
+    arguments: &[&str],
+) -> Command {
+    let stand_ins = root().join("tests/bazel");
+    let mut command = Command::new(bazel);
+    command
+        .current_dir(workspace)
+        .arg(format!("--output_base={}", output_base.display()))
+        // A server left behind by a killed test goes away by itself.
+        .arg("--max_idle_secs=300")
+        .arg(arguments[0]);
+    if arguments[0] != "shutdown" {
+        command.args([
+            "--color=no",
+            "--curses=no",
+            "--noshow_progress",
+            "--keep_going",
+        ]);
+        for repository in [
+            "rules_rust",
+            "rules_proto",
+            "com_google_protobuf",
+            "com_google_googleapis",
+        ] {
+            command.arg(format!(
+                "--override_repository={repository}={}",
+                stand_ins.join(repository).display()
+            ));
+        }
+        command.arg(format!("--override_repository=crates={}", crates.display()));
+    }
+    command.args(&arguments[1..]);
+    command
+}
+
 /// What one Bazel command printed, and whether it succeeded.
 pub struct Run {
     pub success: bool,
@@ -162,37 +204,13 @@ impl Workspace {
     }
 
     fn command(&self, arguments: &[&str]) -> Command {
-        let stand_ins = root().join("tests/bazel");
-        let mut command = Command::new(&self.bazel);
-        command
-            .current_dir(self.dir())
-            .arg(format!("--output_base={}", self.output_base().display()))
-            // A server left behind by a killed test goes away by itself.
-            .arg("--max_idle_secs=300")
-            .arg(arguments[0])
-            .args([
-                "--color=no",
-                "--curses=no",
-                "--noshow_progress",
-                "--keep_going",
-            ]);
-        for repository in [
-            "rules_rust",
-            "rules_proto",
-            "com_google_protobuf",
-            "com_google_googleapis",
-        ] {
-            command.arg(format!(
-                "--override_repository={repository}={}",
-                stand_ins.join(repository).display()
-            ));
-        }
-        command.arg(format!(
-            "--override_repository=crates={}",
-            self.crates_dir().display()
-        ));
-        command.args(&arguments[1..]);
-        command
+        command(
+            &self.bazel,
+            &self.dir(),
+            &self.output_base(),
+            &self.crates_dir(),
+            arguments,
+        )
     }
 
     fn run(&mut self, arguments: &[&str]) -> Run {
@@ -224,11 +242,7 @@ impl Workspace {
 
 impl Drop for Workspace {
     fn drop(&mut self) {
-        let _ = Command::new(&self.bazel)
-            .current_dir(self.dir())
-            .arg(format!("--output_base={}", self.output_base().display()))
-            .arg("shutdown")
-            .output();
+        let _ = self.command(&["shutdown"]).output();
         // The output base holds read-only files, which TempDir cannot delete on its own.
         let _ = Command::new("chmod")
             .args(["-R", "u+w"])
