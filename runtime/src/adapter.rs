@@ -6,7 +6,10 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock is the system clock outside tests, and can be paused inside them.
+use tokio::time::Instant;
 
 use futures_util::FutureExt as _;
 use tonic::{Code, Request, Response, Status};
@@ -23,8 +26,9 @@ use crate::metrics;
 ///   the process keeps serving (the panic hook still prints the panic);
 /// - runs the handler inside an `rpc` span carrying the method;
 /// - records the call's code and latency under `method` (`/package.Service/Method`), also
-///   when the call is dropped before it finishes (CANCELLED, or DEADLINE_EXCEEDED past the
-///   deadline: tonic's server enforces `grpc-timeout` too, and may drop the call first).
+///   when the call is dropped before it finishes (CANCELLED, or DEADLINE_EXCEEDED in the
+///   deadline's last tenth: the caller's timer, or tonic's server enforcing `grpc-timeout`,
+///   may drop the call just before ours fires).
 pub async fn unary<Req, Resp, Handler, Fut>(
     method: &'static str,
     request: Request<Req>,
@@ -94,7 +98,7 @@ impl Drop for Call {
         if !self.finished {
             let late = self
                 .deadline
-                .is_some_and(|deadline| self.started.elapsed() >= deadline);
+                .is_some_and(|deadline| self.started.elapsed() + grace(deadline) >= deadline);
             self.finish(if late {
                 Code::DeadlineExceeded
             } else {
@@ -102,6 +106,14 @@ impl Drop for Call {
             });
         }
     }
+}
+
+/// How early a dropped call may end and still count as its deadline passing. The caller's
+/// clock started before ours, by the time its request took to reach us (connecting, transit,
+/// decoding), so its timer fires and cancels the stream a little before ours would: a tenth of
+/// the deadline, at most 100 ms.
+fn grace(deadline: Duration) -> Duration {
+    (deadline / 10).min(Duration::from_millis(100))
 }
 
 /// A `grpc-timeout` value: at most 8 digits and a unit, `H`, `M`, `S`, `m` (milli), `u`
@@ -225,6 +237,34 @@ mod tests {
             )
         );
         assert_eq!(counter(method, "DEADLINE_EXCEEDED"), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_dropped_in_its_deadlines_last_tenth_counts_as_deadline_exceeded() {
+        let method = "/orrery.test.v1.Adapter/DroppedLate";
+        let mut request = Request::new(());
+        request.set_timeout(Duration::from_millis(300));
+        let call = unary(method, request, |()| {
+            std::future::pending::<Result<(), _>>()
+        });
+        let dropped = tokio::time::timeout(Duration::from_millis(275), call).await;
+        assert!(dropped.is_err());
+        assert_eq!(counter(method, "DEADLINE_EXCEEDED"), 1);
+        assert_eq!(counter(method, "CANCELLED"), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_dropped_well_before_its_deadline_counts_as_cancelled() {
+        let method = "/orrery.test.v1.Adapter/DroppedEarly";
+        let mut request = Request::new(());
+        request.set_timeout(Duration::from_millis(300));
+        let call = unary(method, request, |()| {
+            std::future::pending::<Result<(), _>>()
+        });
+        let dropped = tokio::time::timeout(Duration::from_millis(265), call).await;
+        assert!(dropped.is_err());
+        assert_eq!(counter(method, "CANCELLED"), 1);
+        assert_eq!(counter(method, "DEADLINE_EXCEEDED"), 0);
     }
 
     #[tokio::test]

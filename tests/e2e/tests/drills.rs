@@ -59,6 +59,13 @@ async fn a_panicking_handler_answers_internal_and_the_next_call_succeeds() {
 async fn a_deadline_ends_a_slow_call_with_deadline_exceeded() {
     let server = probe_server(&[]);
     let probe = client(&server).with_timeout(Duration::from_millis(300));
+    // Connect first, so the deadline's clock on both sides starts within transit time.
+    probe
+        .echo(EchoRequest {
+            message: "connect".into(),
+        })
+        .await
+        .unwrap();
     let started = Instant::now();
     let status = probe
         .sleep(SleepRequest { millis: 10_000 })
