@@ -192,13 +192,10 @@ fn walk(root: &Path, top: &str, reading: Reading, snapshot: &mut Snapshot) {
             }
             None
         } else {
-            Some(match name.as_ref() {
-                "servlet.yaml" | "library.yaml" => Bucket::Manifest,
-                "Cargo.toml" => Bucket::Cargo,
-                _ if name.ends_with(".rs") => Bucket::Rust,
-                _ if name.ends_with(".proto") => Bucket::Proto,
-                _ => continue,
-            })
+            let Some(bucket) = bucket(&name) else {
+                continue;
+            };
+            Some(bucket)
         };
         wanted.push((relative, entry.into_path(), bucket));
     }
@@ -231,6 +228,23 @@ fn walk(root: &Path, top: &str, reading: Reading, snapshot: &mut Snapshot) {
             Err(problem) => snapshot.problems.push(problem.into_diagnostic(path)),
         }
     }
+}
+
+/// Where a source file named `name` goes, if discovery analyses files of that name.
+fn bucket(name: &str) -> Option<Bucket> {
+    Some(match name {
+        "servlet.yaml" | "library.yaml" => Bucket::Manifest,
+        "Cargo.toml" => Bucket::Cargo,
+        _ if name.ends_with(".rs") => Bucket::Rust,
+        _ if name.ends_with(".proto") => Bucket::Proto,
+        _ => return None,
+    })
+}
+
+/// Whether discovery with `reading` may read a file named `name` under its top directories
+/// (it may still skip a generated one): [`Reading::All`] also reads generated files' bytes.
+pub(crate) fn may_read(name: &str, reading: Reading) -> bool {
+    reading == Reading::All || bucket(name).is_some()
 }
 
 enum Contents {

@@ -13,7 +13,9 @@ use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
 
-use crate::discover::{BASELINE, CONFIG, ROOT_GENERATED, Reading, TEMPLATES, is_skipped, tops};
+use crate::discover::{
+    BASELINE, CONFIG, ROOT_GENERATED, Reading, TEMPLATES, is_skipped, may_read, tops,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fingerprint(pub u64);
@@ -56,16 +58,22 @@ pub fn fingerprint(root: &Path, reading: Reading, salt: impl Hash) -> Option<Fin
             && metadata.is_dir()
         {
             top.hash(&mut hasher);
-            tree(&directory, &[inode(&metadata)], trusted_before)?.hash(&mut hasher);
+            tree(&directory, &[inode(&metadata)], reading, trusted_before)?.hash(&mut hasher);
         }
     }
     Some(Fingerprint(hasher.finish()))
 }
 
 /// The digest of one directory: each entry's name with its stamp or, for a directory, its own
-/// digest, in name order.
+/// digest, in name order. Files discovery would not read are left out, unstatted: in a
+/// repository with its generated files committed, they are a quarter of its files.
 /// `ancestors` are the inodes of `directory` and the directories above it.
-fn tree(directory: &Path, ancestors: &[u64], trusted_before: SystemTime) -> Option<u64> {
+fn tree(
+    directory: &Path,
+    ancestors: &[u64],
+    reading: Reading,
+    trusted_before: SystemTime,
+) -> Option<u64> {
     if ancestors.len() > MAX_DEPTH {
         return None;
     }
@@ -79,28 +87,35 @@ fn tree(directory: &Path, ancestors: &[u64], trusted_before: SystemTime) -> Opti
         .map(|entry| {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            // The file type comes from the directory listing; only files and links cost a stat.
+            // The type and a directory's inode come from the listing; only the files read and
+            // links cost a stat. Links are followed, and always kept: discovery records them.
             let file_type = entry.file_type().ok()?;
-            let metadata = if file_type.is_symlink() {
-                fs::metadata(entry.path()).ok()?
+            let (is_dir, metadata) = if file_type.is_symlink() {
+                let metadata = fs::metadata(entry.path()).ok()?;
+                (metadata.is_dir(), Some(metadata))
+            } else if file_type.is_dir() {
+                (true, None)
+            } else if may_read(&name, reading) {
+                (false, Some(entry.metadata().ok()?))
             } else {
-                entry.metadata().ok()?
+                return Some(None);
             };
             let mut hasher = DefaultHasher::new();
             name.hash(&mut hasher);
-            if metadata.is_dir() {
+            if is_dir {
                 // Build output and tool state are left out, as discovery leaves them.
                 if is_skipped(&name, true) {
                     return Some(None);
                 }
-                let id = inode(&metadata);
+                let id = metadata.as_ref().map_or_else(|| entry_inode(entry), inode);
                 if id != 0 && ancestors.contains(&id) {
                     return None;
                 }
                 let ancestors = [ancestors, &[id]].concat();
-                tree(&entry.path(), &ancestors, trusted_before)?.hash(&mut hasher);
+                tree(&entry.path(), &ancestors, reading, trusted_before)?.hash(&mut hasher);
             } else {
-                stamp(&metadata, trusted_before)?.hash(&mut hasher);
+                stamp(metadata.as_ref()?, trusted_before)?.hash(&mut hasher);
+                file_type.is_symlink().hash(&mut hasher);
             }
             Some(Some(hasher.finish()))
         })
@@ -122,6 +137,19 @@ fn inode(metadata: &fs::Metadata) -> u64 {
     #[cfg(not(unix))]
     {
         let _ = metadata;
+        0
+    }
+}
+
+/// [`inode`] of a directory entry, as its directory listing gives it.
+fn entry_inode(entry: &fs::DirEntry) -> u64 {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::DirEntryExt::ino(entry)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = entry;
         0
     }
 }
@@ -199,6 +227,35 @@ mod tests {
         // A same-size edit with the old modification time: the change time tells.
         write_old(&root.join("libs/b/src/lib.rs"), "pub fn c() {}\n");
         assert_ne!(fingerprint(root, Reading::All, 1), Some(first));
+    }
+
+    #[test]
+    fn files_check_does_not_read_are_not_part_of_its_fingerprint() {
+        let dir = tree_with(FILES);
+        let root = dir.path();
+        let sources = fingerprint(root, Reading::Sources, 1).unwrap();
+        let all = fingerprint(root, Reading::All, 1).unwrap();
+        write_old(&root.join("servlets/a/BUILD.bazel"), "# generated");
+        write_old(&root.join("libs/b/README.md"), "b");
+        assert_eq!(fingerprint(root, Reading::Sources, 1), Some(sources));
+        assert_ne!(
+            fingerprint(root, Reading::All, 1),
+            Some(all),
+            "gen reads them"
+        );
+        write_old(&root.join("libs/b/src/b.proto"), "syntax = \"proto3\";");
+        assert_ne!(fingerprint(root, Reading::Sources, 1), Some(sources));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_counts_whatever_its_name() {
+        let dir = tree_with(FILES);
+        let before = fingerprint(dir.path(), Reading::Sources, 1).unwrap();
+        let link = dir.path().join("servlets/a/notes.txt");
+        std::os::unix::fs::symlink("../../libs/b/src/lib.rs", link).unwrap();
+        let after = fingerprint(dir.path(), Reading::Sources, 1).expect("a trusted tree");
+        assert_ne!(after, before);
     }
 
     #[test]
