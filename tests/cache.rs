@@ -32,7 +32,11 @@ fn age(root: &Path, ago: Duration) {
 
 /// `orrery -v ARGS`: the output without the timing lines, and whether the cache answered.
 fn verbose(root: &Path, args: &[&str]) -> (Output, bool) {
-    let mut output = orrery(root, &[&["-v"], args].concat());
+    strip(orrery(root, &[&["-v"], args].concat()))
+}
+
+/// `-v` output without its `orrery: ` lines, and whether the cache answered.
+fn strip(mut output: Output) -> (Output, bool) {
     let hit = output.stderr.contains(HIT);
     output.stderr = output
         .stderr
@@ -98,6 +102,87 @@ fn an_edit_is_never_hidden_by_the_cache() {
     let (again, hit) = verbose(root, &["check", "--format", "json"]);
     assert!(hit);
     assert_eq!(again, after);
+}
+
+/// `orrery -v ARGS` after an edit: the output without the timing lines, and how many Rust
+/// files it read (the others came from the scans memo, or were generated).
+fn incremental(root: &Path, args: &[&str]) -> (Output, usize) {
+    let raw = orrery(root, &[&["-v"], args].concat());
+    let read = raw
+        .stderr
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("orrery: read ")?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .expect("a `read N Rust files` line");
+    let (output, _) = strip(raw);
+    (output, read)
+}
+
+/// The output of a check with no caches at all.
+fn full(root: &Path, args: &[&str]) -> Output {
+    std::fs::remove_dir_all(root.join(".orrery")).ok();
+    verbose(root, args).0
+}
+
+/// Writes `text` to `path` under `root`, an hour old, as an edit made a while ago.
+fn edit(root: &Path, path: &str, text: &str) {
+    write(root, path, text);
+    let file = std::fs::File::options()
+        .write(true)
+        .open(root.join(path))
+        .unwrap();
+    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+}
+
+#[test]
+fn after_an_edit_only_the_changed_rust_is_read_and_the_report_is_the_full_checks() {
+    let dir = fixture("visibility");
+    let root = dir.path();
+    age(root, Duration::from_secs(3600));
+    let args = ["check", "--format", "json"];
+    let (first, read) = incremental(root, &args);
+    assert_eq!(first, full(root, &args));
+    assert_eq!(read, 7, "no memo yet: every Rust file is read");
+    assert!(first.stdout.contains("libs/vault"), "{}", first.stdout);
+
+    // The violating import goes: only that file is read again.
+    edit(
+        root,
+        "servlets/webhooks/src/lib.rs",
+        "pub fn deliver() { web_kit::button() }\n",
+    );
+    let (after, read) = incremental(root, &args);
+    assert_eq!(read, 1);
+    assert_eq!(after, full(root, &args));
+    assert_ne!(after, first);
+
+    // A new file brings a violation back; a file removed takes its references along.
+    edit(root, "servlets/webhooks/src/extra.rs", "use vault::secret;\n");
+    let (added, read) = incremental(root, &args);
+    assert_eq!(read, 1);
+    assert_eq!(added, full(root, &args));
+    assert!(
+        added.stdout.contains("servlets/webhooks/src/extra.rs"),
+        "{}",
+        added.stdout
+    );
+    std::fs::remove_file(root.join("servlets/webhooks/src/extra.rs")).unwrap();
+    let (removed, read) = incremental(root, &args);
+    assert_eq!(read, 0);
+    assert_eq!(removed, after);
+
+    // A memo that does not decode is no memo.
+    write(root, ".orrery/cache/scans.bin", b"\x00\xff garbage");
+    std::fs::remove_file(root.join(".orrery/cache/check.json")).unwrap();
+    let (output, read) = incremental(root, &args);
+    assert_eq!(read, 7);
+    assert_eq!(output, after);
 }
 
 #[test]
@@ -176,10 +261,12 @@ fn verbose_names_every_stage_with_its_time() {
         stages,
         [
             "fingerprint",
+            "memo",
             "discover",
             "model",
             "resolve",
             "rules",
+            "cache",
             "report",
             "total"
         ]

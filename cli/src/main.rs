@@ -10,7 +10,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use orrery_codegen::GeneratedFile;
 use orrery_lint::cache::{self, Checked};
 use orrery_lint::discover::Reading;
-use orrery_lint::{analyze, analyze_in_stages, baseline, discover, query, render, scope};
+use orrery_lint::memo::{self, Scans};
+use orrery_lint::{
+    analyze, analyze_in_stages, analyze_knowing, baseline, discover, query, render, scope,
+};
 use orrery_model::{ComponentId, Diagnostic, Repository, RuleId, Snapshot};
 
 #[global_allocator]
@@ -278,8 +281,8 @@ fn check(
 /// computed, and cached when the tree's timestamps can be trusted.
 fn checked(root: &Path, progress: &mut Progress) -> Checked {
     progress.stage("fingerprint");
-    let fingerprint =
-        orrery_lint::fingerprint::fingerprint(root, Reading::Sources, build_identity());
+    let index = orrery_lint::fingerprint::index(root, Reading::Sources, build_identity());
+    let fingerprint = index.fingerprint;
     if let Some(checked) = fingerprint.and_then(|f| cached(root, cache::CHECK, f)) {
         progress.detail(format_args!(
             "nothing changed since the cached check in {}",
@@ -287,23 +290,31 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
         ));
         return checked;
     }
+    progress.stage("memo");
+    let scans = std::fs::read(root.join(memo::SCANS))
+        .map(|bytes| Scans::decode(&bytes, build_identity()))
+        .unwrap_or_default();
     progress.stage("discover");
-    let snapshot = discover::discover_reading(root, Reading::Sources);
+    let snapshot =
+        discover::discover_knowing(root, Reading::Sources, &|path| scans.knows(path, &index));
     progress.detail(format_args!(
-        "read {} Rust files, {} manifests, {} Cargo.toml, {} protos",
+        "read {} Rust files ({} known or generated), {} manifests, {} Cargo.toml, {} protos",
         snapshot.rust_files.len(),
+        snapshot.unread_rust.len(),
         snapshot.manifests.len(),
         snapshot.cargo_manifests.len(),
         snapshot.protos.len()
     ));
-    let analysis = analyze_in_stages(&snapshot, |stage| progress.stage(stage));
+    let (analysis, scanned) = analyze_knowing(&snapshot, &scans, |stage| progress.stage(stage));
     let checked = Checked::of(&analysis);
-    // Freeing a large repository's texts, descriptor pools and graph one allocation at a time
-    // takes longer than the process has left to live (a twentieth of a cold check).
-    std::mem::forget((snapshot, analysis));
+    progress.stage("cache");
+    let scans = scans.next(&index, &snapshot.unread_rust, scanned);
+    store(root, memo::SCANS, &scans.encode(build_identity()), progress);
+    // Freeing a large repository's texts, descriptor pools, graph and scans one allocation at
+    // a time takes longer than the process has left to live (a twentieth of a cold check).
+    std::mem::forget((snapshot, analysis, scans));
     match fingerprint {
         Some(fingerprint) => {
-            progress.stage("cache");
             store(
                 root,
                 cache::CHECK,
@@ -334,9 +345,9 @@ fn store(root: &Path, path: &str, bytes: &[u8], progress: &Progress) {
     let written = std::fs::create_dir_all(&directory)
         .and_then(|()| match ignore.exists() {
             true => Ok(()),
-            false => write::atomically(&ignore, b"*\n"),
+            false => write::cache(&ignore, b"*\n"),
         })
-        .and_then(|()| write::atomically(&root.join(path), bytes));
+        .and_then(|()| write::cache(&root.join(path), bytes));
     if let Err(error) = written {
         progress.detail(format_args!("cannot write {path}: {error}"));
     }

@@ -21,6 +21,17 @@ pub fn atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Replaces `path` with `contents` as [`atomically`] does, without waiting for the disk: for
+/// caches, where a write lost in a crash only costs time, and a torn one does not decode.
+pub fn cache(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let temporary = temporary(path);
+    let result = fs::write(&temporary, contents).and_then(|()| fs::rename(&temporary, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
 /// Writes many files as [`atomically`] writes one, at the cost of one flush instead of one per
 /// file: every file goes to its temporary beside its path (on every core), one sync makes them
 /// all durable, and only then is each renamed over its path. On an error the temporaries are

@@ -52,6 +52,16 @@ pub fn discover(root: &Path) -> Snapshot {
 }
 
 pub fn discover_reading(root: &Path, reading: Reading) -> Snapshot {
+    discover_knowing(root, reading, &|_| false)
+}
+
+/// [`discover_reading`], leaving the Rust files `known` accepts unread, in
+/// [`Snapshot::unread_rust`].
+pub fn discover_knowing(
+    root: &Path,
+    reading: Reading,
+    known: &(dyn Fn(&str) -> bool + Sync),
+) -> Snapshot {
     // Symlink targets are compared with the root, so both must be canonical.
     let canonical = root.canonicalize();
     let root = canonical.as_deref().unwrap_or(root);
@@ -78,7 +88,7 @@ pub fn discover_reading(root: &Path, reading: Reading) -> Snapshot {
     }
     for top in tops(reading) {
         if root.join(top).exists() {
-            walk(root, top, reading, &mut snapshot);
+            walk(root, top, reading, known, &mut snapshot);
         }
     }
     if reading == Reading::All {
@@ -155,7 +165,13 @@ enum Bucket {
 
 /// Walks one top directory in order, then reads its files on every core: reading is most of
 /// discovery's time, and the order of the snapshot stays the walk's.
-fn walk(root: &Path, top: &str, reading: Reading, snapshot: &mut Snapshot) {
+fn walk(
+    root: &Path,
+    top: &str,
+    reading: Reading,
+    known: &(dyn Fn(&str) -> bool + Sync),
+    snapshot: &mut Snapshot,
+) {
     // `None`: a generated file, read as bytes.
     let mut wanted: Vec<(String, PathBuf, Option<Bucket>)> = Vec::new();
     for entry in walker(root, top) {
@@ -201,7 +217,10 @@ fn walk(root: &Path, top: &str, reading: Reading, snapshot: &mut Snapshot) {
     }
     let read: Vec<_> = wanted
         .into_par_iter()
-        .filter_map(|(relative, path, bucket)| {
+        .map(|(relative, path, bucket)| {
+            if matches!(bucket, Some(Bucket::Rust)) && known(&relative) {
+                return (relative, Ok(Contents::Unread));
+            }
             let contents = match bucket {
                 None => read_bytes(&path).map(Contents::Generated),
                 Some(bucket) => read_text(&path).map(|text| Contents::Text(bucket, text)),
@@ -210,11 +229,15 @@ fn walk(root: &Path, top: &str, reading: Reading, snapshot: &mut Snapshot) {
             // a check lets go of it at once: at scale it is half of all the Rust read.
             let generated_rust = matches!(&contents,
                 Ok(Contents::Text(Bucket::Rust, text)) if is_generated(text.as_bytes()));
-            (reading == Reading::All || !generated_rust).then_some((relative, contents))
+            match reading == Reading::Sources && generated_rust {
+                true => (relative, Ok(Contents::Unread)),
+                false => (relative, contents),
+            }
         })
         .collect();
     for (path, contents) in read {
         match contents {
+            Ok(Contents::Unread) => snapshot.unread_rust.push(path),
             Ok(Contents::Generated(bytes)) => snapshot.generated.push((path, bytes)),
             Ok(Contents::Text(bucket, text)) => {
                 let file = SourceText { path, text };
@@ -250,6 +273,8 @@ pub(crate) fn may_read(name: &str, reading: Reading) -> bool {
 enum Contents {
     Generated(Vec<u8>),
     Text(Bucket, String),
+    /// A Rust file the check has no need to read (see [`Snapshot::unread_rust`]).
+    Unread,
 }
 
 /// Every entry under `root/top` in name order, following links, without build output and tool

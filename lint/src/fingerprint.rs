@@ -6,12 +6,14 @@
 //! it can skip the whole pipeline. Directories are walked in parallel and hashed bottom-up, so
 //! the digest does not depend on which thread saw what.
 
+use std::collections::HashMap;
 use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::discover::{
     BASELINE, CONFIG, ROOT_GENERATED, Reading, TEMPLATES, is_skipped, may_read, tops,
@@ -28,52 +30,129 @@ const RACY_WINDOW: Duration = Duration::from_secs(2);
 /// ancestor (by inode), or a tree deeper than this, is a loop.
 const MAX_DEPTH: usize = 64;
 
+/// What tells a file's content changed without reading it: its size, modification time, inode
+/// and change time (which an edit that puts the modification time back still moves).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Stamp {
+    len: u64,
+    modified_nanos: i128,
+    inode: u64,
+    changed_nanos: i128,
+}
+
+/// One walk of the tree: its [`Fingerprint`] and the [`Stamp`] of every file in it.
+#[derive(Clone, Debug, Default)]
+pub struct Index {
+    /// `None` when some file changed within [`RACY_WINDOW`] of now (a later edit could leave
+    /// the fingerprint unchanged), or an entry cannot be read or loops: discovery reports
+    /// those, and nothing is cached.
+    pub fingerprint: Option<Fingerprint>,
+    /// Each file's stamp, by repository-relative path, for the files whose stamps can be
+    /// trusted (changed before the racy window). Empty when the walk failed.
+    pub stamps: HashMap<String, Stamp>,
+}
+
 /// The [`Fingerprint`] of the tree at `root`, mixed with `salt` (the identity of the orrery
-/// build, so that another build never trusts results it did not compute). `None` when some file
-/// changed within [`RACY_WINDOW`] of now (a later edit could leave the fingerprint unchanged),
-/// or an entry cannot be read or loops: discovery reports those, and nothing is cached.
-/// `reading` leaves out what that kind of discovery leaves out.
+/// build, so that another build never trusts results it did not compute). `reading` leaves out
+/// what that kind of discovery leaves out.
 pub fn fingerprint(root: &Path, reading: Reading, salt: impl Hash) -> Option<Fingerprint> {
-    let root = root.canonicalize().ok()?;
-    let trusted_before = SystemTime::now().checked_sub(RACY_WINDOW)?;
-    let mut hasher = DefaultHasher::new();
-    salt.hash(&mut hasher);
-    let root_generated = match reading {
-        Reading::All => ROOT_GENERATED,
-        Reading::Sources => &[],
-    };
-    let root_files = [CONFIG, BASELINE, "Cargo.toml"]
-        .into_iter()
-        .chain(root_generated.iter().copied());
-    for name in root_files {
-        if let Ok(metadata) = fs::metadata(root.join(name)) {
-            name.hash(&mut hasher);
-            stamp(&metadata, trusted_before)?.hash(&mut hasher);
+    index(root, reading, salt).fingerprint
+}
+
+/// Walks the tree at `root` as [`fingerprint`] does, keeping each file's stamp too.
+pub fn index(root: &Path, reading: Reading, salt: impl Hash) -> Index {
+    let walked = (|| {
+        let root = root.canonicalize().ok()?;
+        let trusted_before = SystemTime::now().checked_sub(RACY_WINDOW)?;
+        let mut hasher = DefaultHasher::new();
+        salt.hash(&mut hasher);
+        let mut walk = Walk {
+            trusted: true,
+            stamps: Vec::new(),
+        };
+        let root_generated = match reading {
+            Reading::All => ROOT_GENERATED,
+            Reading::Sources => &[],
+        };
+        let root_files = [CONFIG, BASELINE, "Cargo.toml"]
+            .into_iter()
+            .chain(root_generated.iter().copied());
+        for name in root_files {
+            if let Ok(metadata) = fs::metadata(root.join(name)) {
+                name.hash(&mut hasher);
+                walk.file(name.to_owned(), &metadata, trusted_before)
+                    .hash(&mut hasher);
+            }
         }
-    }
-    let templates = (reading == Reading::All).then_some(TEMPLATES);
-    for top in tops(reading).iter().copied().chain(templates) {
-        let directory = root.join(top);
-        if let Ok(metadata) = fs::metadata(&directory)
-            && metadata.is_dir()
-        {
-            top.hash(&mut hasher);
-            tree(&directory, &[inode(&metadata)], reading, trusted_before)?.hash(&mut hasher);
+        let templates = (reading == Reading::All).then_some(TEMPLATES);
+        for top in tops(reading).iter().copied().chain(templates) {
+            let directory = root.join(top);
+            if let Ok(metadata) = fs::metadata(&directory)
+                && metadata.is_dir()
+            {
+                top.hash(&mut hasher);
+                let below = tree(
+                    &directory,
+                    top,
+                    &[inode(&metadata)],
+                    reading,
+                    trusted_before,
+                )?;
+                below.digest.hash(&mut hasher);
+                walk.trusted &= below.trusted;
+                walk.stamps.extend(below.stamps);
+            }
         }
+        Some((
+            walk.trusted.then(|| Fingerprint(hasher.finish())),
+            walk.stamps,
+        ))
+    })();
+    match walked {
+        Some((fingerprint, stamps)) => Index {
+            fingerprint,
+            stamps: stamps.into_iter().collect(),
+        },
+        None => Index::default(),
     }
-    Some(Fingerprint(hasher.finish()))
+}
+
+/// What the walk found below one directory.
+struct Walk {
+    /// Every file changed before the racy window.
+    trusted: bool,
+    stamps: Vec<(String, Stamp)>,
+}
+
+impl Walk {
+    /// Records one file; what goes into the digest for it.
+    fn file(
+        &mut self,
+        path: String,
+        metadata: &fs::Metadata,
+        trusted_before: SystemTime,
+    ) -> Option<Stamp> {
+        let stamp = stamp(metadata, trusted_before);
+        match stamp {
+            Some(stamp) => self.stamps.push((path, stamp)),
+            None => self.trusted = false,
+        }
+        stamp
+    }
 }
 
 /// The digest of one directory: each entry's name with its stamp or, for a directory, its own
 /// digest, in name order. Files discovery would not read are left out, unstatted: in a
 /// repository with its generated files committed, they are a quarter of its files.
-/// `ancestors` are the inodes of `directory` and the directories above it.
+/// `relative` is `directory`'s path from the root; `ancestors` are the inodes of `directory`
+/// and the directories above it. `None` when an entry cannot be read, or loops.
 fn tree(
     directory: &Path,
+    relative: &str,
     ancestors: &[u64],
     reading: Reading,
     trusted_before: SystemTime,
-) -> Option<u64> {
+) -> Option<Below> {
     if ancestors.len() > MAX_DEPTH {
         return None;
     }
@@ -82,7 +161,7 @@ fn tree(
         .collect::<Result<Vec<_>, _>>()
         .ok()?;
     entries.sort_by_key(fs::DirEntry::file_name);
-    let digests = entries
+    let walked = entries
         .par_iter()
         .map(|entry| {
             let name = entry.file_name();
@@ -100,31 +179,61 @@ fn tree(
             } else {
                 return Some(None);
             };
+            // Build output and tool state are left out, as discovery leaves them.
+            if is_dir && is_skipped(&name, true) {
+                return Some(None);
+            }
+            let path = format!("{relative}/{name}");
             let mut hasher = DefaultHasher::new();
             name.hash(&mut hasher);
-            if is_dir {
-                // Build output and tool state are left out, as discovery leaves them.
-                if is_skipped(&name, true) {
-                    return Some(None);
-                }
+            let below = if is_dir {
                 let id = metadata.as_ref().map_or_else(|| entry_inode(entry), inode);
                 if id != 0 && ancestors.contains(&id) {
                     return None;
                 }
                 let ancestors = [ancestors, &[id]].concat();
-                tree(&entry.path(), &ancestors, reading, trusted_before)?.hash(&mut hasher);
+                tree(&entry.path(), &path, &ancestors, reading, trusted_before)?
             } else {
-                stamp(metadata.as_ref()?, trusted_before)?.hash(&mut hasher);
-                file_type.is_symlink().hash(&mut hasher);
-            }
-            Some(Some(hasher.finish()))
+                let mut walk = Walk {
+                    trusted: true,
+                    stamps: Vec::new(),
+                };
+                let stamp = walk.file(path, metadata.as_ref()?, trusted_before);
+                let mut hasher = DefaultHasher::new();
+                (stamp, file_type.is_symlink()).hash(&mut hasher);
+                Below {
+                    digest: hasher.finish(),
+                    trusted: walk.trusted,
+                    stamps: walk.stamps,
+                }
+            };
+            below.digest.hash(&mut hasher);
+            Some(Some(Below {
+                digest: hasher.finish(),
+                ..below
+            }))
         })
-        .collect::<Option<Vec<Option<u64>>>>()?;
+        .collect::<Option<Vec<Option<Below>>>>()?;
     let mut hasher = DefaultHasher::new();
-    for digest in digests.into_iter().flatten() {
-        digest.hash(&mut hasher);
+    let mut trusted = true;
+    let mut stamps = Vec::new();
+    for below in walked.into_iter().flatten() {
+        below.digest.hash(&mut hasher);
+        trusted &= below.trusted;
+        stamps.extend(below.stamps);
     }
-    Some(hasher.finish())
+    Some(Below {
+        digest: hasher.finish(),
+        trusted,
+        stamps,
+    })
+}
+
+/// One directory's (or file's) part of the walk.
+struct Below {
+    digest: u64,
+    trusted: bool,
+    stamps: Vec<(String, Stamp)>,
 }
 
 /// A directory's identity, to find link loops; `0` where the platform has no inodes (the depth
@@ -154,20 +263,31 @@ fn entry_inode(entry: &fs::DirEntry) -> u64 {
     }
 }
 
-/// What tells a file's content changed without reading it.
-fn stamp(metadata: &fs::Metadata, trusted_before: SystemTime) -> Option<impl Hash + use<>> {
+/// A file's [`Stamp`], or `None` while it is too recent to be trusted.
+fn stamp(metadata: &fs::Metadata, trusted_before: SystemTime) -> Option<Stamp> {
     let modified = metadata.modified().ok()?;
     if modified > trusted_before {
         return None;
     }
+    let nanos = |time: SystemTime| match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => after.as_nanos() as i128,
+        Err(before) => -(before.duration().as_nanos() as i128),
+    };
     #[cfg(unix)]
-    let change = {
+    let (inode, changed_nanos) = {
         use std::os::unix::fs::MetadataExt;
-        (metadata.ino(), metadata.ctime(), metadata.ctime_nsec())
+        let changed =
+            i128::from(metadata.ctime()) * 1_000_000_000 + i128::from(metadata.ctime_nsec());
+        (metadata.ino(), changed)
     };
     #[cfg(not(unix))]
-    let change = ();
-    Some((metadata.len(), modified, change))
+    let (inode, changed_nanos) = (0, 0);
+    Some(Stamp {
+        len: metadata.len(),
+        modified_nanos: nanos(modified),
+        inode,
+        changed_nanos,
+    })
 }
 
 #[cfg(test)]
@@ -263,6 +383,21 @@ mod tests {
         let dir = tree_with(FILES);
         fs::write(dir.path().join("servlets/a/src/lib.rs"), "pub fn b() {}\n").unwrap();
         assert_eq!(fingerprint(dir.path(), Reading::All, 1), None);
+    }
+
+    #[test]
+    fn the_index_stamps_every_file_read_but_those_changed_just_now() {
+        let dir = tree_with(FILES);
+        write_old(&dir.path().join("servlets/a/BUILD.bazel"), "# generated");
+        fs::write(dir.path().join("libs/b/src/lib.rs"), "pub fn b() {}\n").unwrap();
+        let index = index(dir.path(), Reading::Sources, 1);
+        assert_eq!(index.fingerprint, None);
+        let mut paths: Vec<&str> = index.stamps.keys().map(String::as_str).collect();
+        paths.sort_unstable();
+        assert_eq!(
+            paths,
+            ["orrery.yaml", "servlets/a/servlet.yaml", "servlets/a/src/lib.rs"]
+        );
     }
 
     #[cfg(unix)]

@@ -20,6 +20,7 @@ use orrery_model::{
 
 use crate::extract::cargo::{self, CargoManifest, Dependency, Source};
 use crate::extract::rust;
+use crate::memo::Scans;
 use rayon::prelude::*;
 
 /// Builds the dependency graph of `repository` from the files in `snapshot`. Files that cannot
@@ -28,6 +29,21 @@ pub fn build_graph(
     repository: &Repository,
     snapshot: &Snapshot,
 ) -> (DependencyGraph, Vec<Diagnostic>) {
+    let (graph, problems, _) = build_graph_knowing(repository, snapshot, &Scans::default());
+    (graph, problems)
+}
+
+/// [`build_graph`], taking what the Rust files discovery left unread contain from `scans`.
+/// Also answers with the scans of the files it read, for the next check.
+pub fn build_graph_knowing(
+    repository: &Repository,
+    snapshot: &Snapshot,
+    scans: &Scans,
+) -> (
+    DependencyGraph,
+    Vec<Diagnostic>,
+    Vec<(String, rust::FileRefs)>,
+) {
     let mut problems = Vec::new();
     let crates = parse_crates(snapshot, &mut problems);
     let mut evidence = Vec::new();
@@ -96,21 +112,28 @@ pub fn build_graph(
     // orrery generated (an API crate's lib.rs) is not scanned: it names only what its
     // generated Cargo.toml declares, which is evidence enough, and `orrery gen --check` keeps
     // it from being edited. In a repository of small servlets it is half of all the Rust.
-    let scanned: Vec<(&ComponentId, &str, &str, rust::FileRefs)> = snapshot
+    let fresh: Vec<(&str, rust::FileRefs)> = snapshot
         .rust_files
         .par_iter()
         .filter(|file| !is_generated(file.text.as_bytes()))
-        .filter_map(|file| {
-            let component = repository.component_of(&file.path)?;
-            let krate = crate_of(&file.path)?;
-            Some((
-                &component.id,
-                krate.as_str(),
-                file.path.as_str(),
-                rust::scan(&file.text),
-            ))
+        .filter(|file| repository.component_of(&file.path).is_some())
+        .map(|file| (file.path.as_str(), rust::scan(&file.text)))
+        .collect();
+    let remembered = snapshot
+        .unread_rust
+        .iter()
+        .filter_map(|path| Some((path.as_str(), scans.refs(path)?)));
+    let mut scanned: Vec<(&ComponentId, &str, &str, &rust::FileRefs)> = fresh
+        .iter()
+        .map(|(path, refs)| (*path, refs))
+        .chain(remembered)
+        .filter_map(|(path, refs)| {
+            let component = repository.component_of(path)?;
+            Some((&component.id, crate_of(path)?.as_str(), path, refs))
         })
         .collect();
+    // In path order, whichever files were read: the first `extern crate .. as` alias wins.
+    scanned.sort_by_key(|(_, _, path, _)| *path);
     // `extern crate a as b;` makes `b` name crate `a` everywhere in the crate.
     for (_, krate, _, refs) in &scanned {
         let crate_names = names.entry(krate).or_default();
@@ -190,7 +213,12 @@ pub fn build_graph(
     // A crate naming itself is not a dependency; a servlet calling itself is (a self-loop).
     evidence.retain(|(from, to, evidence)| from != to || evidence.kind == RefKind::Calls);
     let nodes = repository.components.keys().cloned().chain(unowned);
-    (DependencyGraph::build(nodes, evidence), problems)
+    drop(scanned);
+    let fresh = fresh
+        .into_iter()
+        .map(|(path, refs)| (path.to_owned(), refs))
+        .collect();
+    (DependencyGraph::build(nodes, evidence), problems, fresh)
 }
 
 /// Is `directory` under servlets/ or libs/, where components live?

@@ -10,7 +10,9 @@ use crate::component::ComponentId;
 use crate::location::Location;
 
 /// How a dependency was written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum RefKind {
     /// A `use` item (any scope, any tree shape).
     Use,

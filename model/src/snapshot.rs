@@ -17,8 +17,11 @@ pub struct Snapshot {
     pub manifests: Vec<SourceText>,
     /// Every Cargo.toml under servlets/ and libs/, and the root Cargo.toml.
     pub cargo_manifests: Vec<SourceText>,
-    /// Every .rs file under servlets/ and libs/.
+    /// Every .rs file under servlets/ and libs/, but those in `unread_rust`.
     pub rust_files: Vec<SourceText>,
+    /// Rust files a check has no need to read: those its caller already knows (the scans of
+    /// the last check, for files unchanged since), and those orrery generated.
+    pub unread_rust: Vec<String>,
     /// Every .proto file under servlets/ and the repository's proto/.
     pub protos: Vec<SourceText>,
     /// The direct children of servlets/: each must be a servlet.

@@ -24,8 +24,9 @@
 use std::collections::HashMap;
 
 use orrery_model::RefKind;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRefs {
     pub crates: Vec<CrateRef>,
     pub extern_crates: Vec<ExternCrate>,
@@ -36,17 +37,34 @@ pub struct FileRefs {
 }
 
 /// Where an unterminated comment or string literal starts, and which it is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unterminated {
-    /// `block comment`, `string literal` or `raw string literal`.
-    pub what: &'static str,
+    pub what: Unclosed,
     pub pos: Pos,
+}
+
+/// What runs to the end of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unclosed {
+    BlockComment,
+    StringLiteral,
+    RawStringLiteral,
+}
+
+impl std::fmt::Display for Unclosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unclosed::BlockComment => "block comment",
+            Unclosed::StringLiteral => "string literal",
+            Unclosed::RawStringLiteral => "raw string literal",
+        })
+    }
 }
 
 /// A source position: 1-based line, 1-based column counted in chars, and the
 /// token's length in chars. The token is the whole name (`r#a` included) or the
 /// whole literal (quotes included).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pos {
     pub line: u32,
     pub column: u32,
@@ -54,7 +72,7 @@ pub struct Pos {
 }
 
 /// The first segment of a path that may name an external crate.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CrateRef {
     pub name: String,
     pub kind: RefKind,
@@ -62,7 +80,7 @@ pub struct CrateRef {
 }
 
 /// `extern crate name;` or `extern crate name as alias;` outside macro bodies.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExternCrate {
     pub name: String,
     pub alias: Option<String>,
@@ -76,7 +94,7 @@ pub struct ExternCrate {
 /// A `#[path]` on an inline module (`#[path = "d"] mod m { ... }`) is reported too: rustc
 /// treats it as the directory of the modules declared inside, so a plain `mod n;` in there
 /// loads `d/n.rs`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRef {
     /// The path as written: the literal's value, or the concatenation of the `concat!` pieces
     /// (after the `env!` for [`FileBase::CrateRoot`], so usually starting with `/`).
@@ -107,7 +125,7 @@ pub struct FileRef {
 }
 
 /// What a [`FileRef`]'s `literal` is relative to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FileBase {
     /// The directory of the file (after `inline_modules` for `#[path]`).
     File,
@@ -216,10 +234,10 @@ struct Lexer<'a> {
     pos: usize,
     toks: Vec<Token>,
     /// The start of the first comment or string that runs to the end, and what it is.
-    unterminated: Option<(usize, &'static str)>,
+    unterminated: Option<(usize, Unclosed)>,
 }
 
-fn lex(src: &[u8]) -> (Vec<Token>, Option<(usize, &'static str)>) {
+fn lex(src: &[u8]) -> (Vec<Token>, Option<(usize, Unclosed)>) {
     let mut lexer = Lexer {
         src,
         pos: preamble_len(src),
@@ -316,7 +334,8 @@ impl Lexer<'_> {
             }
         }
         if depth > 0 {
-            self.unterminated.get_or_insert((start, "block comment"));
+            self.unterminated
+                .get_or_insert((start, Unclosed::BlockComment));
         }
         self.pos = i.min(self.src.len());
     }
@@ -335,7 +354,8 @@ impl Lexer<'_> {
             }
         }
         let opening = body.saturating_sub(1 + usize::from(terminated == Tok::Literal));
-        self.unterminated.get_or_insert((opening, "string literal"));
+        self.unterminated
+            .get_or_insert((opening, Unclosed::StringLiteral));
         self.pos = self.src.len();
         Tok::Literal
     }
@@ -430,7 +450,7 @@ impl Lexer<'_> {
         }
         let opening = p - 1 - usize::from(terminated == Tok::Literal);
         self.unterminated
-            .get_or_insert((opening, "raw string literal"));
+            .get_or_insert((opening, Unclosed::RawStringLiteral));
         self.pos = self.src.len();
         Some(Tok::Literal)
     }
