@@ -163,7 +163,11 @@ fn after_an_edit_only_the_changed_rust_is_read_and_the_report_is_the_full_checks
     assert_ne!(after, first);
 
     // A new file brings a violation back; a file removed takes its references along.
-    edit(root, "servlets/webhooks/src/extra.rs", "use vault::secret;\n");
+    edit(
+        root,
+        "servlets/webhooks/src/extra.rs",
+        "use vault::secret;\n",
+    );
     let (added, read) = incremental(root, &args);
     assert_eq!(read, 1);
     assert_eq!(added, full(root, &args));
@@ -178,11 +182,55 @@ fn after_an_edit_only_the_changed_rust_is_read_and_the_report_is_the_full_checks
     assert_eq!(removed, after);
 
     // A memo that does not decode is no memo.
-    write(root, ".orrery/cache/scans.bin", b"\x00\xff garbage");
+    write(root, ".orrery/cache/memo.bin", b"\x00\xff garbage");
     std::fs::remove_file(root.join(".orrery/cache/check.json")).unwrap();
     let (output, read) = incremental(root, &args);
     assert_eq!(read, 7);
     assert_eq!(output, after);
+}
+
+#[test]
+fn protos_are_compiled_again_only_when_they_or_the_servlets_change() {
+    let dir = fixture("route_conflict");
+    let root = dir.path();
+    age(root, Duration::from_secs(3600));
+    let args = ["check", "--format", "json"];
+    let compiled = |root: &Path| {
+        let raw = orrery(root, &["-v", "check"]);
+        !raw.stderr
+            .contains("orrery: the protos are unchanged: not compiled again\n")
+    };
+    let first = full(root, &args);
+    assert!(
+        first.stdout.contains("\"rule\": \"route-conflict\""),
+        "{}",
+        first.stdout
+    );
+
+    // A Rust edit: the route conflicts come from the memo, unchanged.
+    edit(root, "servlets/files/src/extra.rs", "pub fn x() {}\n");
+    assert!(!compiled(root));
+    assert_eq!(verbose(root, &args).0, first);
+
+    // A proto edit that removes one conflict.
+    let proto = "servlets/sharing/proto/sharing.proto";
+    let text = std::fs::read_to_string(root.join(proto)).unwrap();
+    edit(
+        root,
+        proto,
+        &text.replace("/v1/files/{name=**}", "/v1/shared/{name=**}"),
+    );
+    assert!(compiled(root));
+    let edited = verbose(root, &args).0;
+    assert_eq!(edited, full(root, &args));
+    assert_ne!(edited, first);
+
+    // One servlet fewer: its protos are no API any more.
+    std::fs::remove_file(root.join("servlets/sharing/servlet.yaml")).unwrap();
+    assert!(compiled(root));
+    let removed = verbose(root, &args).0;
+    assert_eq!(removed, full(root, &args));
+    assert_ne!(removed, edited);
 }
 
 #[test]

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use orrery_codegen::GeneratedFile;
 use orrery_lint::cache::{self, Checked};
 use orrery_lint::discover::Reading;
-use orrery_lint::memo::{self, Scans};
+use orrery_lint::memo::{self, Memo};
 use orrery_lint::{
     analyze, analyze_in_stages, analyze_knowing, baseline, discover, query, render, scope,
 };
@@ -291,12 +291,12 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
         return checked;
     }
     progress.stage("memo");
-    let scans = std::fs::read(root.join(memo::SCANS))
-        .map(|bytes| Scans::decode(&bytes, build_identity()))
+    let memo = std::fs::read(root.join(memo::MEMO))
+        .map(|bytes| Memo::decode(&bytes, build_identity()))
         .unwrap_or_default();
     progress.stage("discover");
     let snapshot =
-        discover::discover_knowing(root, Reading::Sources, &|path| scans.knows(path, &index));
+        discover::discover_knowing(root, Reading::Sources, &|path| memo.knows(path, &index));
     progress.detail(format_args!(
         "read {} Rust files ({} known or generated), {} manifests, {} Cargo.toml, {} protos",
         snapshot.rust_files.len(),
@@ -305,14 +305,19 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
         snapshot.cargo_manifests.len(),
         snapshot.protos.len()
     ));
-    let (analysis, scanned) = analyze_knowing(&snapshot, &scans, |stage| progress.stage(stage));
+    let (analysis, learned) = analyze_knowing(&snapshot, &memo, |stage| progress.stage(stage));
+    if let Some(apis) = &learned.apis
+        && memo.apis(apis.key).is_some()
+    {
+        progress.detail("the protos are unchanged: not compiled again");
+    }
     let checked = Checked::of(&analysis);
     progress.stage("cache");
-    let scans = scans.next(&index, &snapshot.unread_rust, scanned);
-    store(root, memo::SCANS, &scans.encode(build_identity()), progress);
-    // Freeing a large repository's texts, descriptor pools, graph and scans one allocation at
+    let memo = memo.next(&index, &snapshot.unread_rust, learned);
+    store(root, memo::MEMO, &memo.encode(build_identity()), progress);
+    // Freeing a large repository's texts, descriptor pools, graph and memo one allocation at
     // a time takes longer than the process has left to live (a twentieth of a cold check).
-    std::mem::forget((snapshot, analysis, scans));
+    std::mem::forget((snapshot, analysis, memo));
     match fingerprint {
         Some(fingerprint) => {
             store(

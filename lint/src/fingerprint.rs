@@ -396,7 +396,11 @@ mod tests {
         paths.sort_unstable();
         assert_eq!(
             paths,
-            ["orrery.yaml", "servlets/a/servlet.yaml", "servlets/a/src/lib.rs"]
+            [
+                "orrery.yaml",
+                "servlets/a/servlet.yaml",
+                "servlets/a/src/lib.rs"
+            ]
         );
     }
 

@@ -1,7 +1,13 @@
-//! The scans memo: what the scanner found in each Rust file at the last check, kept with the
-//! file's [`Stamp`], so that a check after an edit reads and scans only the files whose stamps
-//! moved (git's index trusts unchanged stat data the same way). The rest of the pipeline runs
-//! in full, so the outcome is the full check's.
+//! The check's memo of its slowest pure steps, so that a check after an edit redoes them only
+//! for what changed:
+//! - what the scanner found in each Rust file, kept with the file's [`Stamp`]: only files whose
+//!   stamps moved are read and scanned again (git's index trusts unchanged stat data the same
+//!   way);
+//! - what the protos gave: the problems compiling them and the `route-conflict` diagnostics,
+//!   kept with a hash of the servlets and every proto's path and text. The protos are still
+//!   read (they are small), but compiled again only when that hash moves.
+//!
+//! Everything else runs in full, so the outcome is the full check's.
 //!
 //! Like the other caches, it only saves work: a memo another orrery build wrote, or one that
 //! does not decode, is an empty memo.
@@ -9,18 +15,49 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use orrery_model::{Diagnostic, Repository, Snapshot};
 use serde::{Deserialize, Serialize};
 
 use crate::extract::rust::FileRefs;
 use crate::fingerprint::{Index, Stamp};
 
 /// Where the memo lives, relative to the repository root.
-pub const SCANS: &str = ".orrery/cache/scans.bin";
+pub const MEMO: &str = ".orrery/cache/memo.bin";
 
-/// What each Rust file held when it was last read, by repository-relative path.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Scans {
+pub struct Memo {
+    /// What each Rust file held when it was last read, by repository-relative path.
     files: HashMap<String, Scanned>,
+    apis: Option<Apis>,
+}
+
+/// What the protos gave a check: every diagnostic they caused, under the [`apis_key`] of its
+/// snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Apis {
+    pub key: u64,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What one check learned, for the next one's memo.
+#[derive(Clone, Debug, Default)]
+pub struct Learned {
+    /// The Rust files it scanned, with what it found.
+    pub scanned: Vec<(String, FileRefs)>,
+    pub apis: Option<Apis>,
+}
+
+/// The hash of what compiling the protos depends on: the servlets, and each proto's path and
+/// text.
+pub fn apis_key(repository: &Repository, snapshot: &Snapshot) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    for servlet in repository.servlets() {
+        servlet.id.hash(&mut hasher);
+    }
+    for proto in &snapshot.protos {
+        (&proto.path, &proto.text).hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,10 +70,10 @@ struct Scanned {
 #[derive(Serialize, Deserialize)]
 struct Encoded<S> {
     build: u64,
-    scans: S,
+    memo: S,
 }
 
-impl Scans {
+impl Memo {
     /// Whether the file at `path` is unchanged since it was scanned: its stamp in `index` is
     /// the one recorded. A file the index does not trust (changed just now) is never known.
     pub fn knows(&self, path: &str, index: &Index) -> bool {
@@ -50,16 +87,17 @@ impl Scans {
         self.files.get(path)?.refs.as_ref()
     }
 
+    /// The diagnostics the protos gave, if they were compiled under `key`.
+    pub fn apis(&self, key: u64) -> Option<&[Diagnostic]> {
+        let apis = self.apis.as_ref().filter(|apis| apis.key == key)?;
+        Some(&apis.diagnostics)
+    }
+
     /// The memo for the next check: the files this one left unread (known, or generated) and
-    /// the ones it scanned, each with its stamp in `index`. Files gone since, or changed too
-    /// recently to be trusted, are left out.
-    pub fn next(
-        mut self,
-        index: &Index,
-        unread: &[String],
-        scanned: Vec<(String, FileRefs)>,
-    ) -> Scans {
-        let mut files = HashMap::with_capacity(unread.len() + scanned.len());
+    /// the ones it scanned, each with its stamp in `index` (files gone since, or changed too
+    /// recently to be trusted, are left out), and what its protos gave.
+    pub fn next(mut self, index: &Index, unread: &[String], learned: Learned) -> Memo {
+        let mut files = HashMap::with_capacity(unread.len() + learned.scanned.len());
         // An unread file was either known, with its recorded stamp, or generated.
         let unread = unread.iter().map(|path| {
             let known = self
@@ -68,38 +106,36 @@ impl Scans {
                 .filter(|scanned| index.stamps.get(path) == Some(&scanned.stamp));
             (path.clone(), known.and_then(|scanned| scanned.refs))
         });
-        let scanned = scanned.into_iter().map(|(path, refs)| (path, Some(refs)));
+        let scanned = learned
+            .scanned
+            .into_iter()
+            .map(|(path, refs)| (path, Some(refs)));
         for (path, refs) in unread.chain(scanned) {
             if let Some(&stamp) = index.stamps.get(&path) {
                 files.insert(path, Scanned { stamp, refs });
             }
         }
-        Scans { files }
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        Memo {
+            files,
+            apis: learned.apis.or(self.apis),
+        }
     }
 
     /// The memo as bytes, for the orrery build `build` identifies.
     pub fn encode(&self, build: impl Hash) -> Vec<u8> {
         let encoded = Encoded {
             build: digest(build),
-            scans: self,
+            memo: self,
         };
         postcard::to_stdvec(&encoded).unwrap_or_default()
     }
 
     /// The memo `bytes` hold, if the same orrery build wrote them; else an empty one.
-    pub fn decode(bytes: &[u8], build: impl Hash) -> Scans {
-        postcard::from_bytes::<Encoded<Scans>>(bytes)
+    pub fn decode(bytes: &[u8], build: impl Hash) -> Memo {
+        postcard::from_bytes::<Encoded<Memo>>(bytes)
             .ok()
             .filter(|encoded| encoded.build == digest(&build))
-            .map(|encoded| encoded.scans)
+            .map(|encoded| encoded.memo)
             .unwrap_or_default()
     }
 }
@@ -134,16 +170,26 @@ mod tests {
         (dir, index)
     }
 
+    fn learned(files: Vec<(&str, &str)>) -> Learned {
+        Learned {
+            scanned: files
+                .into_iter()
+                .map(|(path, text)| (path.to_owned(), scan(text)))
+                .collect(),
+            apis: None,
+        }
+    }
+
     const A: &str = "libs/a/src/lib.rs";
     const B: &str = "libs/b/src/lib.rs";
 
     #[test]
     fn the_next_memo_keeps_what_is_known_and_scanned_and_nothing_gone_or_changed() {
         let (_dir, index) = index_of(&[(A, "use x::y;"), (B, "use z::w;")]);
-        let first = Scans::default().next(
+        let first = Memo::default().next(
             &index,
             &[],
-            vec![(A.into(), scan("use x::y;")), (B.into(), scan("use z::w;"))],
+            learned(vec![(A, "use x::y;"), (B, "use z::w;")]),
         );
         assert!(first.knows(A, &index) && first.knows(B, &index));
         assert_eq!(first.refs(A), Some(&scan("use x::y;")));
@@ -151,8 +197,8 @@ mod tests {
         // B is edited into generated Rust (unread, so nothing to scan), A is gone.
         let (_dir, later) = index_of(&[(B, "// generated by orrery\n")]);
         assert!(!first.knows(B, &later), "B's stamp moved");
-        let next = first.next(&later, &[B.into()], Vec::new());
-        assert_eq!(next.len(), 1);
+        let next = first.next(&later, &[B.into()], Learned::default());
+        assert_eq!(next.files.keys().collect::<Vec<_>>(), [B], "A is gone");
         assert!(next.knows(B, &later));
         assert_eq!(next.refs(B), None, "the old scan of B is not carried over");
     }
@@ -160,11 +206,22 @@ mod tests {
     #[test]
     fn a_memo_is_read_back_by_the_build_that_wrote_it_only() {
         let (_dir, index) = index_of(&[(A, "use x::y;")]);
-        let scans = Scans::default().next(&index, &[], vec![(A.into(), scan("use x::y;"))]);
-        let bytes = scans.encode("build 1");
-        assert_eq!(Scans::decode(&bytes, "build 1"), scans);
-        assert!(Scans::decode(&bytes, "build 2").is_empty());
-        assert!(Scans::decode(&bytes[..bytes.len() / 2], "build 1").is_empty());
-        assert!(Scans::decode(b"\xff\xff\xff garbage", "build 1").is_empty());
+        let mut learned = learned(vec![(A, "use x::y;")]);
+        learned.apis = Some(Apis {
+            key: 7,
+            diagnostics: Vec::new(),
+        });
+        let memo = Memo::default().next(&index, &[], learned);
+        let bytes = memo.encode("build 1");
+        assert_eq!(Memo::decode(&bytes, "build 1"), memo);
+        assert_eq!(memo.apis(7), Some(&[][..]));
+        assert_eq!(memo.apis(8), None);
+        assert_eq!(Memo::decode(&bytes, "build 2"), Memo::default());
+        let half = &bytes[..bytes.len() / 2];
+        assert_eq!(Memo::decode(half, "build 1"), Memo::default());
+        assert_eq!(
+            Memo::decode(b"\xff\xff garbage", "build 1"),
+            Memo::default()
+        );
     }
 }

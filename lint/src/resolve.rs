@@ -20,7 +20,7 @@ use orrery_model::{
 
 use crate::extract::cargo::{self, CargoManifest, Dependency, Source};
 use crate::extract::rust;
-use crate::memo::Scans;
+use crate::memo::Memo;
 use rayon::prelude::*;
 
 /// Builds the dependency graph of `repository` from the files in `snapshot`. Files that cannot
@@ -29,16 +29,16 @@ pub fn build_graph(
     repository: &Repository,
     snapshot: &Snapshot,
 ) -> (DependencyGraph, Vec<Diagnostic>) {
-    let (graph, problems, _) = build_graph_knowing(repository, snapshot, &Scans::default());
+    let (graph, problems, _) = build_graph_knowing(repository, snapshot, &Memo::default());
     (graph, problems)
 }
 
-/// [`build_graph`], taking what the Rust files discovery left unread contain from `scans`.
+/// [`build_graph`], taking what the Rust files discovery left unread contain from `memo`.
 /// Also answers with the scans of the files it read, for the next check.
 pub fn build_graph_knowing(
     repository: &Repository,
     snapshot: &Snapshot,
-    scans: &Scans,
+    memo: &Memo,
 ) -> (
     DependencyGraph,
     Vec<Diagnostic>,
@@ -122,7 +122,7 @@ pub fn build_graph_knowing(
     let remembered = snapshot
         .unread_rust
         .iter()
-        .filter_map(|path| Some((path.as_str(), scans.refs(path)?)));
+        .filter_map(|path| Some((path.as_str(), memo.refs(path)?)));
     let mut scanned: Vec<(&ComponentId, &str, &str, &rust::FileRefs)> = fresh
         .iter()
         .map(|(path, refs)| (*path, refs))

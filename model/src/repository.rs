@@ -40,6 +40,31 @@ impl Repository {
 /// Builds the repository model. Problems in single files are reported here; problems between
 /// files (unknown owners, unknown `calls`) are the rules' business.
 pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
+    let (mut repository, mut diagnostics) = load_without_apis(snapshot);
+    diagnostics.extend(compile_apis(&mut repository, snapshot));
+    (repository, diagnostics)
+}
+
+/// Compiles every servlet's protos into `repository.apis`; the problems found on the way.
+pub fn compile_apis(repository: &mut Repository, snapshot: &Snapshot) -> Vec<Diagnostic> {
+    let servlets: Vec<ComponentId> = repository
+        .servlets()
+        .map(|servlet| servlet.id.clone())
+        .collect();
+    let mut problems = Vec::new();
+    for (servlet, api) in compile_servlets(&servlets, &snapshot.protos) {
+        match api {
+            Ok(api) => {
+                repository.apis.insert(servlet, api);
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    problems
+}
+
+/// [`load`] without compiling the protos: `apis` is left empty.
+pub fn load_without_apis(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut repository = Repository::default();
     match &snapshot.config {
@@ -150,19 +175,6 @@ pub fn load(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
         repository
             .components
             .insert(component.id.clone(), component);
-    }
-
-    let servlets: Vec<ComponentId> = repository
-        .servlets()
-        .map(|servlet| servlet.id.clone())
-        .collect();
-    for (servlet, api) in compile_servlets(&servlets, &snapshot.protos) {
-        match api {
-            Ok(api) => {
-                repository.apis.insert(servlet, api);
-            }
-            Err(problem) => diagnostics.push(problem),
-        }
     }
 
     for directory in &snapshot.servlet_directories {
