@@ -5,6 +5,7 @@
 //! `Snapshot`, and turns every file it cannot read into an `input` diagnostic instead of
 //! stopping.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,8 @@ use orrery_model::snapshot::is_generated;
 use orrery_model::{Diagnostic, Location, RuleId, Snapshot, SourceText};
 use rayon::prelude::*;
 use walkdir::WalkDir;
+
+use crate::fingerprint::Listed;
 
 /// Files above this size are not read: no hand-written source is this large, and reading one
 /// would hold it all in memory.
@@ -52,15 +55,18 @@ pub fn discover(root: &Path) -> Snapshot {
 }
 
 pub fn discover_reading(root: &Path, reading: Reading) -> Snapshot {
-    discover_knowing(root, reading, &|_| false)
+    discover_knowing(root, reading, &|_| false, None)
 }
 
 /// [`discover_reading`], leaving the Rust files `known` accepts unread, in
-/// [`Snapshot::unread_rust`].
+/// [`Snapshot::unread_rust`], and reading what `listing` lists
+/// instead of walking the tree again (see
+/// [`crate::fingerprint::Index::listing`]).
 pub fn discover_knowing(
     root: &Path,
     reading: Reading,
     known: &(dyn Fn(&str) -> bool + Sync),
+    listing: Option<Vec<Listed>>,
 ) -> Snapshot {
     // Symlink targets are compared with the root, so both must be canonical.
     let canonical = root.canonicalize();
@@ -86,9 +92,20 @@ pub fn discover_knowing(
             }
         }
     }
+    let mut listed_by_top = listing.map(|listing| {
+        let mut by_top: HashMap<String, Vec<Listed>> = HashMap::new();
+        for listed in listing {
+            let top = listed.path.split('/').next().unwrap_or_default();
+            by_top.entry(top.to_owned()).or_default().push(listed);
+        }
+        by_top
+    });
     for top in tops(reading) {
         if root.join(top).exists() {
-            walk(root, top, reading, known, &mut snapshot);
+            let listed = listed_by_top
+                .as_mut()
+                .map(|by_top| by_top.remove(*top).unwrap_or_default());
+            walk(root, top, reading, known, listed, &mut snapshot);
         }
     }
     if reading == Reading::All {
@@ -170,34 +187,33 @@ fn walk(
     top: &str,
     reading: Reading,
     known: &(dyn Fn(&str) -> bool + Sync),
+    listed: Option<Vec<Listed>>,
     snapshot: &mut Snapshot,
 ) {
+    let listed = listed.unwrap_or_else(|| list(root, top, &mut snapshot.problems));
     // `None`: a generated file, read as bytes.
-    let mut wanted: Vec<(String, PathBuf, Option<Bucket>)> = Vec::new();
-    for entry in walker(root, top) {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                walk_error(root, &error, &mut snapshot.problems);
-                continue;
-            }
-        };
-        let relative = relative_path(root, entry.path());
-        if entry.path_is_symlink()
-            && let Ok(target) = entry.path().canonicalize()
+    let mut wanted: Vec<(String, Option<Bucket>)> = Vec::new();
+    for Listed {
+        path: relative,
+        is_dir,
+        is_link,
+    } in listed
+    {
+        if is_link
+            && let Ok(target) = root.join(&relative).canonicalize()
             && let Ok(inside) = target.strip_prefix(root)
         {
             snapshot
                 .links
                 .push((relative.clone(), relative_path(Path::new(""), inside)));
         }
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_dir() {
-            if top == "servlets" && entry.depth() == 1 {
+        if is_dir {
+            if top == "servlets" && relative.matches('/').count() == 1 {
                 snapshot.servlet_directories.push(relative);
             }
             continue;
         }
+        let name = relative.rsplit('/').next().unwrap_or_default();
         // Everything under gen/ is orrery's output, compared as bytes and never analysed.
         let bucket = if top == "gen"
             || (orrery_model::snapshot::is_generated_location(&relative)
@@ -208,19 +224,20 @@ fn walk(
             }
             None
         } else {
-            let Some(bucket) = bucket(&name) else {
+            let Some(bucket) = bucket(name) else {
                 continue;
             };
             Some(bucket)
         };
-        wanted.push((relative, entry.into_path(), bucket));
+        wanted.push((relative, bucket));
     }
     let read: Vec<_> = wanted
         .into_par_iter()
-        .map(|(relative, path, bucket)| {
+        .map(|(relative, bucket)| {
             if matches!(bucket, Some(Bucket::Rust)) && known(&relative) {
                 return (relative, Ok(Contents::Unread));
             }
+            let path = root.join(&relative);
             let contents = match bucket {
                 None => read_bytes(&path).map(Contents::Generated),
                 Some(bucket) => read_text(&path).map(|text| Contents::Text(bucket, text)),
@@ -275,6 +292,23 @@ enum Contents {
     Text(Bucket, String),
     /// A Rust file the check has no need to read (see [`Snapshot::unread_rust`]).
     Unread,
+}
+
+/// Every entry under `root/top` (itself first) in name order, following links, without build
+/// output and tool state; what cannot be listed becomes a diagnostic.
+fn list(root: &Path, top: &str, problems: &mut Vec<Diagnostic>) -> Vec<Listed> {
+    let mut listed = Vec::new();
+    for entry in walker(root, top) {
+        match entry {
+            Ok(entry) => listed.push(Listed {
+                path: relative_path(root, entry.path()),
+                is_dir: entry.file_type().is_dir(),
+                is_link: entry.path_is_symlink(),
+            }),
+            Err(error) => walk_error(root, &error, problems),
+        }
+    }
+    listed
 }
 
 /// Every entry under `root/top` in name order, following links, without build output and tool

@@ -40,7 +40,8 @@ pub struct Stamp {
     changed_nanos: i128,
 }
 
-/// One walk of the tree: its [`Fingerprint`] and the [`Stamp`] of every file in it.
+/// One walk of the tree: its [`Fingerprint`], the [`Stamp`] of every file in it, and what it
+/// listed, for discovery to read without walking again.
 #[derive(Clone, Debug, Default)]
 pub struct Index {
     /// `None` when some file changed within [`RACY_WINDOW`] of now (a later edit could leave
@@ -50,6 +51,21 @@ pub struct Index {
     /// Each file's stamp, by repository-relative path, for the files whose stamps can be
     /// trusted (changed before the racy window). Empty when the walk failed.
     pub stamps: HashMap<String, Stamp>,
+    /// Every entry under the top directories, in discovery's order (by name, depth first;
+    /// without the files discovery would not read, and without build output). `None` when
+    /// the walk failed, or a top directory is itself a link: discovery walks then, and says
+    /// why.
+    pub listing: Option<Vec<Listed>>,
+}
+
+/// An entry under a top directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    /// Repository-relative, `/`-separated.
+    pub path: String,
+    /// A directory, or a link to one.
+    pub is_dir: bool,
+    pub is_link: bool,
 }
 
 /// The [`Fingerprint`] of the tree at `root`, mixed with `salt` (the identity of the orrery
@@ -59,86 +75,67 @@ pub fn fingerprint(root: &Path, reading: Reading, salt: impl Hash) -> Option<Fin
     index(root, reading, salt).fingerprint
 }
 
-/// Walks the tree at `root` as [`fingerprint`] does, keeping each file's stamp too.
+/// Walks the tree at `root` as [`fingerprint`] does, keeping each file's stamp and the listing.
 pub fn index(root: &Path, reading: Reading, salt: impl Hash) -> Index {
-    let walked = (|| {
-        let root = root.canonicalize().ok()?;
-        let trusted_before = SystemTime::now().checked_sub(RACY_WINDOW)?;
-        let mut hasher = DefaultHasher::new();
-        salt.hash(&mut hasher);
-        let mut walk = Walk {
-            trusted: true,
-            stamps: Vec::new(),
-        };
-        let root_generated = match reading {
-            Reading::All => ROOT_GENERATED,
-            Reading::Sources => &[],
-        };
-        let root_files = [CONFIG, BASELINE, "Cargo.toml"]
-            .into_iter()
-            .chain(root_generated.iter().copied());
-        for name in root_files {
-            if let Ok(metadata) = fs::metadata(root.join(name)) {
-                name.hash(&mut hasher);
-                walk.file(name.to_owned(), &metadata, trusted_before)
-                    .hash(&mut hasher);
-            }
-        }
-        let templates = (reading == Reading::All).then_some(TEMPLATES);
-        for top in tops(reading).iter().copied().chain(templates) {
-            let directory = root.join(top);
-            if let Ok(metadata) = fs::metadata(&directory)
-                && metadata.is_dir()
-            {
-                top.hash(&mut hasher);
-                let below = tree(
-                    &directory,
-                    top,
-                    &[inode(&metadata)],
-                    reading,
-                    trusted_before,
-                )?;
-                below.digest.hash(&mut hasher);
-                walk.trusted &= below.trusted;
-                walk.stamps.extend(below.stamps);
-            }
-        }
-        Some((
-            walk.trusted.then(|| Fingerprint(hasher.finish())),
-            walk.stamps,
-        ))
-    })();
-    match walked {
-        Some((fingerprint, stamps)) => Index {
-            fingerprint,
-            stamps: stamps.into_iter().collect(),
-        },
-        None => Index::default(),
-    }
+    walk(root, reading, salt).unwrap_or_default()
 }
 
-/// What the walk found below one directory.
-struct Walk {
-    /// Every file changed before the racy window.
-    trusted: bool,
-    stamps: Vec<(String, Stamp)>,
-}
-
-impl Walk {
-    /// Records one file; what goes into the digest for it.
-    fn file(
-        &mut self,
-        path: String,
-        metadata: &fs::Metadata,
-        trusted_before: SystemTime,
-    ) -> Option<Stamp> {
-        let stamp = stamp(metadata, trusted_before);
-        match stamp {
-            Some(stamp) => self.stamps.push((path, stamp)),
-            None => self.trusted = false,
+fn walk(root: &Path, reading: Reading, salt: impl Hash) -> Option<Index> {
+    let root = root.canonicalize().ok()?;
+    let trusted_before = SystemTime::now().checked_sub(RACY_WINDOW)?;
+    let mut hasher = DefaultHasher::new();
+    salt.hash(&mut hasher);
+    let mut trusted = true;
+    let mut stamps = HashMap::new();
+    let mut listing = Vec::new();
+    let mut linked_top = false;
+    let root_generated = match reading {
+        Reading::All => ROOT_GENERATED,
+        Reading::Sources => &[],
+    };
+    let root_files = [CONFIG, BASELINE, "Cargo.toml"]
+        .into_iter()
+        .chain(root_generated.iter().copied());
+    for name in root_files {
+        if let Ok(metadata) = fs::metadata(root.join(name)) {
+            let stamp = stamp(&metadata, trusted_before);
+            (name, stamp).hash(&mut hasher);
+            match stamp {
+                Some(stamp) => drop(stamps.insert(name.to_owned(), stamp)),
+                None => trusted = false,
+            }
         }
-        stamp
     }
+    let templates = (reading == Reading::All).then_some(TEMPLATES);
+    for top in tops(reading).iter().copied().chain(templates) {
+        let directory = root.join(top);
+        if let Ok(metadata) = fs::metadata(&directory)
+            && metadata.is_dir()
+        {
+            linked_top |= fs::symlink_metadata(&directory).is_ok_and(|m| m.is_symlink());
+            top.hash(&mut hasher);
+            let below = tree(
+                &directory,
+                top,
+                &[inode(&metadata)],
+                reading,
+                trusted_before,
+            )?;
+            below.digest.hash(&mut hasher);
+            trusted &= below.trusted;
+            for (listed, stamp) in below.listed {
+                if let Some(stamp) = stamp {
+                    stamps.insert(listed.path.clone(), stamp);
+                }
+                listing.push(listed);
+            }
+        }
+    }
+    Some(Index {
+        fingerprint: trusted.then(|| Fingerprint(hasher.finish())),
+        stamps,
+        listing: (!linked_top).then_some(listing),
+    })
 }
 
 /// The digest of one directory: each entry's name with its stamp or, for a directory, its own
@@ -169,7 +166,8 @@ fn tree(
             // The type and a directory's inode come from the listing; only the files read and
             // links cost a stat. Links are followed, and always kept: discovery records them.
             let file_type = entry.file_type().ok()?;
-            let (is_dir, metadata) = if file_type.is_symlink() {
+            let is_link = file_type.is_symlink();
+            let (is_dir, metadata) = if is_link {
                 let metadata = fs::metadata(entry.path()).ok()?;
                 (metadata.is_dir(), Some(metadata))
             } else if file_type.is_dir() {
@@ -183,7 +181,11 @@ fn tree(
             if is_dir && is_skipped(&name, true) {
                 return Some(None);
             }
-            let path = format!("{relative}/{name}");
+            let listed = Listed {
+                path: format!("{relative}/{name}"),
+                is_dir,
+                is_link,
+            };
             let mut hasher = DefaultHasher::new();
             name.hash(&mut hasher);
             let below = if is_dir {
@@ -192,19 +194,23 @@ fn tree(
                     return None;
                 }
                 let ancestors = [ancestors, &[id]].concat();
-                tree(&entry.path(), &path, &ancestors, reading, trusted_before)?
+                let mut below = tree(
+                    &entry.path(),
+                    &listed.path,
+                    &ancestors,
+                    reading,
+                    trusted_before,
+                )?;
+                below.listed.insert(0, (listed, None));
+                below
             } else {
-                let mut walk = Walk {
-                    trusted: true,
-                    stamps: Vec::new(),
-                };
-                let stamp = walk.file(path, metadata.as_ref()?, trusted_before);
+                let stamp = stamp(metadata.as_ref()?, trusted_before);
                 let mut hasher = DefaultHasher::new();
-                (stamp, file_type.is_symlink()).hash(&mut hasher);
+                (stamp, is_link).hash(&mut hasher);
                 Below {
                     digest: hasher.finish(),
-                    trusted: walk.trusted,
-                    stamps: walk.stamps,
+                    trusted: stamp.is_some(),
+                    listed: vec![(listed, stamp)],
                 }
             };
             below.digest.hash(&mut hasher);
@@ -216,24 +222,26 @@ fn tree(
         .collect::<Option<Vec<Option<Below>>>>()?;
     let mut hasher = DefaultHasher::new();
     let mut trusted = true;
-    let mut stamps = Vec::new();
+    let mut listed = Vec::new();
     for below in walked.into_iter().flatten() {
         below.digest.hash(&mut hasher);
         trusted &= below.trusted;
-        stamps.extend(below.stamps);
+        listed.extend(below.listed);
     }
     Some(Below {
         digest: hasher.finish(),
         trusted,
-        stamps,
+        listed,
     })
 }
 
 /// One directory's (or file's) part of the walk.
 struct Below {
     digest: u64,
+    /// Every file below changed before the racy window.
     trusted: bool,
-    stamps: Vec<(String, Stamp)>,
+    /// The entries below, in order, each file's with its stamp if it is trusted.
+    listed: Vec<(Listed, Option<Stamp>)>,
 }
 
 /// A directory's identity, to find link loops; `0` where the platform has no inodes (the depth
@@ -402,6 +410,37 @@ mod tests {
                 "servlets/a/src/lib.rs"
             ]
         );
+    }
+
+    /// What discovery reads from the index's listing is what it reads walking the tree itself.
+    #[cfg(unix)]
+    #[test]
+    fn discovery_from_the_listing_reads_what_a_walk_does() {
+        let dir = tree_with(FILES);
+        let root = dir.path();
+        for (path, text) in [
+            ("servlets/a/api/Cargo.toml", "[package]"),
+            ("servlets/a/api/src/lib.rs", "// x"),
+            ("servlets/a/api/BUILD.bazel", "# generated"),
+            ("servlets/a/proto/a.proto", "syntax = \"proto3\";"),
+            ("servlets/a-b/servlet.yaml", "name: a-b\n"),
+            ("servlets/a/target/debug/x.rs", "x"),
+            ("libs/b/nested/deeper/library.yaml", "name: deeper"),
+            ("libs/b/README.md", "b"),
+            ("proto/shared.proto", "syntax = \"proto3\";"),
+        ] {
+            write_old(&root.join(path), text);
+        }
+        std::os::unix::fs::symlink("../../libs/b/src", root.join("servlets/a/linked")).unwrap();
+        std::os::unix::fs::symlink("../../libs/b/README.md", root.join("servlets/a/notes"))
+            .unwrap();
+        let listing = index(root, Reading::Sources, 1).listing;
+        assert!(listing.is_some());
+        let listed = crate::discover::discover_knowing(root, Reading::Sources, &|_| false, listing);
+        let walked = crate::discover::discover_reading(root, Reading::Sources);
+        assert_eq!(format!("{listed:#?}"), format!("{walked:#?}"));
+        assert_eq!(walked.links.len(), 2);
+        assert_eq!(walked.servlet_directories, ["servlets/a", "servlets/a-b"]);
     }
 
     #[cfg(unix)]
