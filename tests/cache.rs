@@ -311,6 +311,7 @@ fn verbose_names_every_stage_with_its_time() {
             "fingerprint",
             "memo",
             "discover",
+            "scan",
             "model",
             "resolve",
             "rules",

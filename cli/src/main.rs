@@ -297,7 +297,7 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
     progress.stage("discover");
     let listing = index.listing.take();
     let known = |path: &str| memo.knows(path, &index);
-    let snapshot = discover::discover_knowing(root, Reading::Sources, &known, listing);
+    let mut snapshot = discover::discover_knowing(root, Reading::Sources, &known, listing);
     progress.detail(format_args!(
         "read {} Rust files ({} known or generated), {} manifests, {} Cargo.toml, {} protos",
         snapshot.rust_files.len(),
@@ -306,15 +306,13 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
         snapshot.cargo_manifests.len(),
         snapshot.protos.len()
     ));
-    let (analysis, learned) = analyze_knowing(&snapshot, &memo, |stage| progress.stage(stage));
-    if let Some(apis) = &learned.apis
-        && memo.apis(apis.key).is_some()
-    {
+    let (analysis, learned) = analyze_knowing(&mut snapshot, &memo, |stage| progress.stage(stage));
+    if learned.apis_known {
         progress.detail("the protos are unchanged: not compiled again");
     }
     let checked = Checked::of(&analysis);
     progress.stage("cache");
-    let memo = memo.next(&index, &snapshot.unread_rust, learned);
+    let memo = memo.next(&index, &snapshot.unread_rust, learned.scanned, learned.apis);
     store(root, memo::MEMO, &memo.encode(build_identity()), progress);
     // Freeing a large repository's texts, descriptor pools, graph and memo one allocation at
     // a time takes longer than the process has left to live (a twentieth of a cold check).

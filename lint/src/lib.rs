@@ -18,7 +18,8 @@ pub mod scope;
 
 use orrery_model::{DependencyGraph, Diagnostic, Repository, RuleId, Snapshot};
 
-use crate::memo::{Learned, Memo};
+use crate::extract::rust::FileRefs;
+use crate::memo::Memo;
 
 /// Everything `orrery check` knows about a repository.
 pub struct Analysis {
@@ -35,18 +36,40 @@ pub fn analyze(snapshot: &Snapshot) -> Analysis {
 
 /// [`analyze`], calling `stage` with the name of each stage as it starts (`model`, `resolve`,
 /// `rules`), for progress and timings.
-pub fn analyze_in_stages(snapshot: &Snapshot, stage: impl FnMut(&'static str)) -> Analysis {
-    analyze_knowing(snapshot, &Memo::default(), stage).0
+pub fn analyze_in_stages(snapshot: &Snapshot, mut stage: impl FnMut(&'static str)) -> Analysis {
+    stage("model");
+    let (repository, mut diagnostics) = orrery_model::repository::load(snapshot);
+    diagnostics.extend(snapshot.problems.iter().cloned());
+    stage("resolve");
+    let (graph, problems) = resolve::build_graph(&repository, snapshot);
+    diagnostics.extend(problems);
+    stage("rules");
+    diagnostics.extend(rules::check(&repository, &graph));
+    finish(repository, graph, diagnostics)
 }
 
-/// [`analyze_in_stages`], taking from `memo` what the Rust files the snapshot left unread
-/// contain, and what the protos gave when they are unchanged (then `repository.apis` is left
-/// empty). Also answers with what it learned, for the next check's memo.
+/// What [`analyze_knowing`] learned, for the next check's memo.
+pub struct Learned {
+    /// The Rust files it scanned, with what it found.
+    pub scanned: Vec<(String, FileRefs)>,
+    pub apis: memo::Apis,
+    /// The protos were not compiled: their diagnostics came from the memo.
+    pub apis_known: bool,
+}
+
+/// [`analyze_in_stages`] for `orrery check`, which owns its snapshot and remembers:
+/// - the Rust files `snapshot` read are scanned first (stage `scan`), each text let go of as
+///   soon as it is scanned, so the texts and the descriptor pools are never all held at once;
+///   `snapshot.rust_files` is left empty;
+/// - the Rust files it left unread are taken from `memo`, and so are the protos' diagnostics
+///   when they are unchanged (then `repository.apis` is left empty).
 pub fn analyze_knowing(
-    snapshot: &Snapshot,
+    snapshot: &mut Snapshot,
     memo: &Memo,
     mut stage: impl FnMut(&'static str),
 ) -> (Analysis, Learned) {
+    stage("scan");
+    let scanned = resolve::scan_taking(std::mem::take(&mut snapshot.rust_files));
     stage("model");
     let (mut repository, mut diagnostics) = orrery_model::repository::load_without_apis(snapshot);
     diagnostics.extend(snapshot.problems.iter().cloned());
@@ -57,7 +80,7 @@ pub fn analyze_knowing(
         None => orrery_model::repository::compile_apis(&mut repository, snapshot),
     };
     stage("resolve");
-    let (graph, problems, scanned) = resolve::build_graph_knowing(&repository, snapshot, memo);
+    let (graph, problems) = resolve::build_graph_knowing(&repository, snapshot, &scanned, memo);
     diagnostics.extend(problems);
     stage("rules");
     // Without APIs, `route-conflict` finds nothing: its diagnostics come from the memo.
@@ -80,19 +103,28 @@ pub fn analyze_knowing(
             .filter(|d| d.rule != RuleId::RouteConflict),
     );
     diagnostics.extend(apis.iter().cloned());
+    let learned = Learned {
+        scanned,
+        apis: memo::Apis {
+            key: apis_key,
+            diagnostics: apis,
+        },
+        apis_known: known_apis.is_some(),
+    };
+    (finish(repository, graph, diagnostics), learned)
+}
+
+/// The analysis, with its diagnostics in the stable reporting order.
+fn finish(
+    repository: Repository,
+    graph: DependencyGraph,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Analysis {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();
-    let analysis = Analysis {
+    Analysis {
         repository,
         graph,
         diagnostics,
-    };
-    let learned = Learned {
-        scanned,
-        apis: Some(memo::Apis {
-            key: apis_key,
-            diagnostics: apis,
-        }),
-    };
-    (analysis, learned)
+    }
 }

@@ -15,7 +15,7 @@ use orrery_model::component::enclosing;
 use orrery_model::snapshot::is_generated;
 use orrery_model::{
     ComponentId, DependencyGraph, Diagnostic, Evidence, Location, RefKind, Repository, RuleId,
-    Snapshot,
+    Snapshot, SourceText,
 };
 
 use crate::extract::cargo::{self, CargoManifest, Dependency, Source};
@@ -29,21 +29,43 @@ pub fn build_graph(
     repository: &Repository,
     snapshot: &Snapshot,
 ) -> (DependencyGraph, Vec<Diagnostic>) {
-    let (graph, problems, _) = build_graph_knowing(repository, snapshot, &Memo::default());
-    (graph, problems)
+    let scanned = scan(&snapshot.rust_files);
+    build_graph_knowing(repository, snapshot, &scanned, &Memo::default())
 }
 
-/// [`build_graph`], taking what the Rust files discovery left unread contain from `memo`.
-/// Also answers with the scans of the files it read, for the next check.
+/// What the scanner finds in each of `files`. Rust that orrery generated (an API crate's
+/// lib.rs) is not scanned: it names only what its generated Cargo.toml declares, which is
+/// evidence enough, and `orrery gen --check` keeps it from being edited. Scanning is most of a
+/// check's work, and each file is independent of the others.
+pub fn scan(files: &[SourceText]) -> Vec<(String, rust::FileRefs)> {
+    files
+        .par_iter()
+        .filter(|file| !is_generated(file.text.as_bytes()))
+        .map(|file| (file.path.clone(), rust::scan(&file.text)))
+        .collect()
+}
+
+/// [`scan`], letting go of each text as soon as it is scanned: at scale, the texts are the
+/// largest thing a check holds.
+pub fn scan_taking(files: Vec<SourceText>) -> Vec<(String, rust::FileRefs)> {
+    files
+        .into_par_iter()
+        .filter(|file| !is_generated(file.text.as_bytes()))
+        .map(|file| {
+            let refs = rust::scan(&file.text);
+            (file.path, refs)
+        })
+        .collect()
+}
+
+/// [`build_graph`] from the Rust files' scans: `scanned` for the files discovery read, and
+/// `memo` for those it left unread.
 pub fn build_graph_knowing(
     repository: &Repository,
     snapshot: &Snapshot,
+    scanned: &[(String, rust::FileRefs)],
     memo: &Memo,
-) -> (
-    DependencyGraph,
-    Vec<Diagnostic>,
-    Vec<(String, rust::FileRefs)>,
-) {
+) -> (DependencyGraph, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let crates = parse_crates(snapshot, &mut problems);
     let mut evidence = Vec::new();
@@ -108,24 +130,13 @@ pub fn build_graph_knowing(
             .find_map(|directory| crates.get_key_value(directory))
             .map(|(directory, _)| directory)
     };
-    // Scanning is most of the work, and each file is independent of the others. Rust that
-    // orrery generated (an API crate's lib.rs) is not scanned: it names only what its
-    // generated Cargo.toml declares, which is evidence enough, and `orrery gen --check` keeps
-    // it from being edited. In a repository of small servlets it is half of all the Rust.
-    let fresh: Vec<(&str, rust::FileRefs)> = snapshot
-        .rust_files
-        .par_iter()
-        .filter(|file| !is_generated(file.text.as_bytes()))
-        .filter(|file| repository.component_of(&file.path).is_some())
-        .map(|file| (file.path.as_str(), rust::scan(&file.text)))
-        .collect();
     let remembered = snapshot
         .unread_rust
         .iter()
         .filter_map(|path| Some((path.as_str(), memo.refs(path)?)));
-    let mut scanned: Vec<(&ComponentId, &str, &str, &rust::FileRefs)> = fresh
+    let mut scanned: Vec<(&ComponentId, &str, &str, &rust::FileRefs)> = scanned
         .iter()
-        .map(|(path, refs)| (*path, refs))
+        .map(|(path, refs)| (path.as_str(), refs))
         .chain(remembered)
         .filter_map(|(path, refs)| {
             let component = repository.component_of(path)?;
@@ -213,12 +224,7 @@ pub fn build_graph_knowing(
     // A crate naming itself is not a dependency; a servlet calling itself is (a self-loop).
     evidence.retain(|(from, to, evidence)| from != to || evidence.kind == RefKind::Calls);
     let nodes = repository.components.keys().cloned().chain(unowned);
-    drop(scanned);
-    let fresh = fresh
-        .into_iter()
-        .map(|(path, refs)| (path.to_owned(), refs))
-        .collect();
-    (DependencyGraph::build(nodes, evidence), problems, fresh)
+    (DependencyGraph::build(nodes, evidence), problems)
 }
 
 /// Is `directory` under servlets/ or libs/, where components live?
