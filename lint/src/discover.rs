@@ -363,11 +363,16 @@ enum ReadProblem {
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadProblem> {
-    let size = fs::metadata(path).map_err(ReadProblem::Io)?.len();
+    use std::io::Read as _;
+    // The size from the open file: one lookup of the path, not two.
+    let mut file = fs::File::open(path).map_err(ReadProblem::Io)?;
+    let size = file.metadata().map_err(ReadProblem::Io)?.len();
     if size > MAX_FILE_BYTES {
         return Err(ReadProblem::TooLarge(size));
     }
-    fs::read(path).map_err(ReadProblem::Io)
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or_default());
+    file.read_to_end(&mut bytes).map_err(ReadProblem::Io)?;
+    Ok(bytes)
 }
 
 fn read_text(path: &Path) -> Result<String, ReadProblem> {

@@ -95,25 +95,26 @@ impl Memo {
         scanned: Vec<(String, FileRefs)>,
         apis: Apis,
     ) -> Memo {
-        let mut files = HashMap::with_capacity(unread.len() + scanned.len());
-        // An unread file was either known, with its recorded stamp, or generated.
-        let unread = unread.iter().map(|path| {
-            let known = self
-                .files
-                .remove(path)
-                .filter(|scanned| index.stamps.get(path) == Some(&scanned.stamp));
-            (path.clone(), known.and_then(|scanned| scanned.refs))
-        });
-        let scanned = scanned.into_iter().map(|(path, refs)| (path, Some(refs)));
-        for (path, refs) in unread.chain(scanned) {
-            if let Some(&stamp) = index.stamps.get(&path) {
-                files.insert(path, Scanned { stamp, refs });
+        // What is still true: a file with its recorded stamp was known, so left unread.
+        self.files
+            .retain(|path, scanned| index.stamps.get(path) == Some(&scanned.stamp));
+        // Any other file left unread is Rust orrery generated: nothing to scan.
+        for path in unread {
+            if let Some(&stamp) = index.stamps.get(path)
+                && !self.files.contains_key(path)
+            {
+                let refs = None;
+                self.files.insert(path.clone(), Scanned { stamp, refs });
             }
         }
-        Memo {
-            files,
-            apis: Some(apis),
+        for (path, refs) in scanned {
+            if let Some(&stamp) = index.stamps.get(&path) {
+                let refs = Some(refs);
+                self.files.insert(path, Scanned { stamp, refs });
+            }
         }
+        self.apis = Some(apis);
+        self
     }
 
     /// The memo as bytes, for the orrery build `build` identifies.

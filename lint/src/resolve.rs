@@ -134,17 +134,20 @@ pub fn build_graph_knowing(
         .unread_rust
         .iter()
         .filter_map(|path| Some((path.as_str(), memo.refs(path)?)));
-    let mut scanned: Vec<(&ComponentId, &str, &str, &rust::FileRefs)> = scanned
+    let files: Vec<(&str, &rust::FileRefs)> = scanned
         .iter()
         .map(|(path, refs)| (path.as_str(), refs))
         .chain(remembered)
+        .collect();
+    let mut scanned: Vec<(&ComponentId, &str, &str, &rust::FileRefs)> = files
+        .into_par_iter()
         .filter_map(|(path, refs)| {
             let component = repository.component_of(path)?;
             Some((&component.id, crate_of(path)?.as_str(), path, refs))
         })
         .collect();
     // In path order, whichever files were read: the first `extern crate .. as` alias wins.
-    scanned.sort_by_key(|(_, _, path, _)| *path);
+    scanned.sort_unstable_by_key(|(_, _, path, _)| *path);
     // `extern crate a as b;` makes `b` name crate `a` everywhere in the crate.
     for (_, krate, _, refs) in &scanned {
         let crate_names = names.entry(krate).or_default();
@@ -157,36 +160,16 @@ pub fn build_graph_knowing(
             }
         }
     }
-    for (component, krate, path, refs) in &scanned {
-        if let Some(unterminated) = &refs.unterminated {
-            problems.push(unterminated_problem(path, unterminated));
-        }
-        let crate_names = names.get(krate);
-        let mut push = |to: &ComponentId, kind: RefKind, pos: &rust::Pos| {
-            let location = Location::new(*path, pos.line, pos.column, pos.len);
-            evidence.push((
-                (*component).clone(),
-                to.clone(),
-                Evidence { location, kind },
-            ));
-        };
-        for reference in &refs.crates {
-            if let Some(to) = crate_names.and_then(|names| names.get(&reference.name)) {
-                push(to, reference.kind, &reference.pos);
-            }
-        }
-        for extern_crate in &refs.extern_crates {
-            if let Some(to) = crate_names.and_then(|names| names.get(&extern_crate.name)) {
-                push(to, RefKind::ExternCrate, &extern_crate.pos);
-            }
-        }
-        for file in &refs.files {
-            let target = file_base(path, krate, file)
-                .and_then(|base| join(&base, file.literal.trim_start_matches('/')));
-            if let Some(to) = target.and_then(|target| repository.component_of(&target)) {
-                push(&to.id, file.kind, &file.pos);
-            }
-        }
+    // Each file's evidence on every core, then in file order.
+    let per_file: Vec<_> = scanned
+        .par_iter()
+        .map(|&(component, krate, path, refs)| {
+            file_evidence(repository, &names, component, krate, path, refs)
+        })
+        .collect();
+    for (found, unterminated) in per_file {
+        evidence.extend(found);
+        problems.extend(unterminated);
     }
 
     // A symlink inside one component that leads into another makes that code part of it.
@@ -225,6 +208,49 @@ pub fn build_graph_knowing(
     evidence.retain(|(from, to, evidence)| from != to || evidence.kind == RefKind::Calls);
     let nodes = repository.components.keys().cloned().chain(unowned);
     (DependencyGraph::build(nodes, evidence), problems)
+}
+
+/// The evidence one Rust file of `component` (in crate `krate`, whose code names crates as
+/// `names` says) gives, and the problem of a file that is not valid Rust.
+fn file_evidence(
+    repository: &Repository,
+    names: &BTreeMap<&str, BTreeMap<String, ComponentId>>,
+    component: &ComponentId,
+    krate: &str,
+    path: &str,
+    refs: &rust::FileRefs,
+) -> (
+    Vec<(ComponentId, ComponentId, Evidence)>,
+    Option<Diagnostic>,
+) {
+    let unterminated = refs
+        .unterminated
+        .as_ref()
+        .map(|unterminated| unterminated_problem(path, unterminated));
+    let crate_names = names.get(krate);
+    let mut evidence = Vec::new();
+    let mut push = |to: &ComponentId, kind: RefKind, pos: &rust::Pos| {
+        let location = Location::new(path, pos.line, pos.column, pos.len);
+        evidence.push((component.clone(), to.clone(), Evidence { location, kind }));
+    };
+    for reference in &refs.crates {
+        if let Some(to) = crate_names.and_then(|names| names.get(&reference.name)) {
+            push(to, reference.kind, &reference.pos);
+        }
+    }
+    for extern_crate in &refs.extern_crates {
+        if let Some(to) = crate_names.and_then(|names| names.get(&extern_crate.name)) {
+            push(to, RefKind::ExternCrate, &extern_crate.pos);
+        }
+    }
+    for file in &refs.files {
+        let target = file_base(path, krate, file)
+            .and_then(|base| join(&base, file.literal.trim_start_matches('/')));
+        if let Some(to) = target.and_then(|target| repository.component_of(&target)) {
+            push(&to.id, file.kind, &file.pos);
+        }
+    }
+    (evidence, unterminated)
 }
 
 /// Is `directory` under servlets/ or libs/, where components live?
