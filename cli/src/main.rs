@@ -295,8 +295,9 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
         .map(|bytes| Memo::decode(&bytes, build_identity()))
         .unwrap_or_default();
     progress.stage("discover");
+    let stamps = index.stamps();
     let listing = index.listing.take();
-    let known = |path: &str| memo.knows(path, &index);
+    let known = |path: &str| memo.knows(path, &stamps);
     let mut snapshot = discover::discover_knowing(root, Reading::Sources, &known, listing);
     progress.detail(format_args!(
         "read {} Rust files ({} known or generated), {} manifests, {} Cargo.toml, {} protos",
@@ -312,7 +313,12 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
     }
     let checked = Checked::of(&analysis);
     progress.stage("cache");
-    let memo = memo.next(&index, &snapshot.unread_rust, learned.scanned, learned.apis);
+    let memo = memo.next(
+        &stamps,
+        &snapshot.unread_rust,
+        learned.scanned,
+        learned.apis,
+    );
     store(root, memo::MEMO, &memo.encode(build_identity()), progress);
     // Freeing a large repository's texts, descriptor pools, graph and memo one allocation at
     // a time takes longer than the process has left to live (a twentieth of a cold check).

@@ -197,6 +197,7 @@ fn walk(
         path: relative,
         is_dir,
         is_link,
+        ..
     } in listed
     {
         if is_link
@@ -304,6 +305,7 @@ fn list(root: &Path, top: &str, problems: &mut Vec<Diagnostic>) -> Vec<Listed> {
                 path: relative_path(root, entry.path()),
                 is_dir: entry.file_type().is_dir(),
                 is_link: entry.path_is_symlink(),
+                stamp: None,
             }),
             Err(error) => walk_error(root, &error, problems),
         }

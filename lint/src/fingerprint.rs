@@ -40,22 +40,35 @@ pub struct Stamp {
     changed_nanos: i128,
 }
 
-/// One walk of the tree: its [`Fingerprint`], the [`Stamp`] of every file in it, and what it
-/// listed, for discovery to read without walking again.
+/// One walk of the tree: its [`Fingerprint`], and what it listed with each file's [`Stamp`], for
+/// discovery to read without walking again and for memos to know what changed.
 #[derive(Clone, Debug, Default)]
 pub struct Index {
     /// `None` when some file changed within [`RACY_WINDOW`] of now (a later edit could leave
     /// the fingerprint unchanged), or an entry cannot be read or loops: discovery reports
     /// those, and nothing is cached.
     pub fingerprint: Option<Fingerprint>,
-    /// Each file's stamp, by repository-relative path, for the files whose stamps can be
-    /// trusted (changed before the racy window). Empty when the walk failed.
-    pub stamps: HashMap<String, Stamp>,
     /// Every entry under the top directories, in discovery's order (by name, depth first;
     /// without the files discovery would not read, and without build output). `None` when
     /// the walk failed, or a top directory is itself a link: discovery walks then, and says
     /// why.
     pub listing: Option<Vec<Listed>>,
+    /// The root files discovery reads (orrery.yaml, Cargo.toml, ...) that exist.
+    root_files: Vec<(String, Option<Stamp>)>,
+}
+
+impl Index {
+    /// Each file's stamp, by repository-relative path, for the files whose stamps can be
+    /// trusted (changed before the racy window).
+    pub fn stamps(&self) -> HashMap<String, Stamp> {
+        let listed = self.listing.iter().flatten();
+        let listed = listed.map(|listed| (&listed.path, listed.stamp));
+        let root_files = self.root_files.iter().map(|(path, stamp)| (path, *stamp));
+        root_files
+            .chain(listed)
+            .filter_map(|(path, stamp)| Some((path.clone(), stamp?)))
+            .collect()
+    }
 }
 
 /// An entry under a top directory.
@@ -66,6 +79,8 @@ pub struct Listed {
     /// A directory, or a link to one.
     pub is_dir: bool,
     pub is_link: bool,
+    /// A file's stamp; `None` for a directory, or a file changed too recently to be trusted.
+    pub stamp: Option<Stamp>,
 }
 
 /// The [`Fingerprint`] of the tree at `root`, mixed with `salt` (the identity of the orrery
@@ -75,7 +90,7 @@ pub fn fingerprint(root: &Path, reading: Reading, salt: impl Hash) -> Option<Fin
     index(root, reading, salt).fingerprint
 }
 
-/// Walks the tree at `root` as [`fingerprint`] does, keeping each file's stamp and the listing.
+/// Walks the tree at `root` as [`fingerprint`] does, keeping the listing and stamps.
 pub fn index(root: &Path, reading: Reading, salt: impl Hash) -> Index {
     walk(root, reading, salt).unwrap_or_default()
 }
@@ -85,27 +100,24 @@ fn walk(root: &Path, reading: Reading, salt: impl Hash) -> Option<Index> {
     let trusted_before = SystemTime::now().checked_sub(RACY_WINDOW)?;
     let mut hasher = DefaultHasher::new();
     salt.hash(&mut hasher);
-    let mut trusted = true;
-    let mut stamps = HashMap::new();
-    let mut listing = Vec::new();
-    let mut linked_top = false;
     let root_generated = match reading {
         Reading::All => ROOT_GENERATED,
         Reading::Sources => &[],
     };
-    let root_files = [CONFIG, BASELINE, "Cargo.toml"]
+    let root_names = [CONFIG, BASELINE, "Cargo.toml"]
         .into_iter()
         .chain(root_generated.iter().copied());
-    for name in root_files {
+    let mut root_files = Vec::new();
+    for name in root_names {
         if let Ok(metadata) = fs::metadata(root.join(name)) {
             let stamp = stamp(&metadata, trusted_before);
             (name, stamp).hash(&mut hasher);
-            match stamp {
-                Some(stamp) => drop(stamps.insert(name.to_owned(), stamp)),
-                None => trusted = false,
-            }
+            root_files.push((name.to_owned(), stamp));
         }
     }
+    let mut trusted = root_files.iter().all(|(_, stamp)| stamp.is_some());
+    let mut listing = Vec::new();
+    let mut linked_top = false;
     let templates = (reading == Reading::All).then_some(TEMPLATES);
     for top in tops(reading).iter().copied().chain(templates) {
         let directory = root.join(top);
@@ -123,18 +135,13 @@ fn walk(root: &Path, reading: Reading, salt: impl Hash) -> Option<Index> {
             )?;
             below.digest.hash(&mut hasher);
             trusted &= below.trusted;
-            for (listed, stamp) in below.listed {
-                if let Some(stamp) = stamp {
-                    stamps.insert(listed.path.clone(), stamp);
-                }
-                listing.push(listed);
-            }
+            flatten(below.nodes, &mut listing);
         }
     }
     Some(Index {
         fingerprint: trusted.then(|| Fingerprint(hasher.finish())),
-        stamps,
         listing: (!linked_top).then_some(listing),
+        root_files,
     })
 }
 
@@ -181,67 +188,77 @@ fn tree(
             if is_dir && is_skipped(&name, true) {
                 return Some(None);
             }
-            let listed = Listed {
-                path: format!("{relative}/{name}"),
-                is_dir,
-                is_link,
-            };
+            let path = format!("{relative}/{name}");
             let mut hasher = DefaultHasher::new();
             name.hash(&mut hasher);
-            let below = if is_dir {
+            let (node, trusted) = if is_dir {
                 let id = metadata.as_ref().map_or_else(|| entry_inode(entry), inode);
                 if id != 0 && ancestors.contains(&id) {
                     return None;
                 }
                 let ancestors = [ancestors, &[id]].concat();
-                let mut below = tree(
-                    &entry.path(),
-                    &listed.path,
-                    &ancestors,
-                    reading,
-                    trusted_before,
-                )?;
-                below.listed.insert(0, (listed, None));
-                below
+                let below = tree(&entry.path(), &path, &ancestors, reading, trusted_before)?;
+                below.digest.hash(&mut hasher);
+                let listed = Listed {
+                    path,
+                    is_dir,
+                    is_link,
+                    stamp: None,
+                };
+                (Node::Directory(listed, below.nodes), below.trusted)
             } else {
                 let stamp = stamp(metadata.as_ref()?, trusted_before);
-                let mut hasher = DefaultHasher::new();
                 (stamp, is_link).hash(&mut hasher);
-                Below {
-                    digest: hasher.finish(),
-                    trusted: stamp.is_some(),
-                    listed: vec![(listed, stamp)],
-                }
+                let listed = Listed {
+                    path,
+                    is_dir,
+                    is_link,
+                    stamp,
+                };
+                (Node::File(listed), stamp.is_some())
             };
-            below.digest.hash(&mut hasher);
-            Some(Some(Below {
-                digest: hasher.finish(),
-                ..below
-            }))
+            Some(Some((hasher.finish(), trusted, node)))
         })
-        .collect::<Option<Vec<Option<Below>>>>()?;
+        .collect::<Option<Vec<_>>>()?;
     let mut hasher = DefaultHasher::new();
     let mut trusted = true;
-    let mut listed = Vec::new();
-    for below in walked.into_iter().flatten() {
-        below.digest.hash(&mut hasher);
-        trusted &= below.trusted;
-        listed.extend(below.listed);
+    let mut nodes = Vec::with_capacity(walked.len());
+    for (digest, below_trusted, node) in walked.into_iter().flatten() {
+        digest.hash(&mut hasher);
+        trusted &= below_trusted;
+        nodes.push(node);
     }
     Some(Below {
         digest: hasher.finish(),
         trusted,
-        listed,
+        nodes,
     })
 }
 
-/// One directory's (or file's) part of the walk.
+/// One directory's part of the walk.
 struct Below {
     digest: u64,
     /// Every file below changed before the racy window.
     trusted: bool,
-    /// The entries below, in order, each file's with its stamp if it is trusted.
-    listed: Vec<(Listed, Option<Stamp>)>,
+    nodes: Vec<Node>,
+}
+
+/// The listing as a tree, flattened once at the end: no entry is moved more than twice.
+enum Node {
+    File(Listed),
+    Directory(Listed, Vec<Node>),
+}
+
+fn flatten(nodes: Vec<Node>, listing: &mut Vec<Listed>) {
+    for node in nodes {
+        match node {
+            Node::File(listed) => listing.push(listed),
+            Node::Directory(listed, below) => {
+                listing.push(listed);
+                flatten(below, listing);
+            }
+        }
+    }
 }
 
 /// A directory's identity, to find link loops; `0` where the platform has no inodes (the depth
@@ -400,7 +417,8 @@ mod tests {
         fs::write(dir.path().join("libs/b/src/lib.rs"), "pub fn b() {}\n").unwrap();
         let index = index(dir.path(), Reading::Sources, 1);
         assert_eq!(index.fingerprint, None);
-        let mut paths: Vec<&str> = index.stamps.keys().map(String::as_str).collect();
+        let stamps = index.stamps();
+        let mut paths: Vec<&str> = stamps.keys().map(String::as_str).collect();
         paths.sort_unstable();
         assert_eq!(
             paths,

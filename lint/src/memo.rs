@@ -19,7 +19,7 @@ use orrery_model::{Diagnostic, Repository, Snapshot};
 use serde::{Deserialize, Serialize};
 
 use crate::extract::rust::FileRefs;
-use crate::fingerprint::{Index, Stamp};
+use crate::fingerprint::Stamp;
 
 /// Where the memo lives, relative to the repository root.
 pub const MEMO: &str = ".orrery/cache/memo.bin";
@@ -66,12 +66,13 @@ struct Encoded<S> {
 }
 
 impl Memo {
-    /// Whether the file at `path` is unchanged since it was scanned: its stamp in `index` is
-    /// the one recorded. A file the index does not trust (changed just now) is never known.
-    pub fn knows(&self, path: &str, index: &Index) -> bool {
+    /// Whether the file at `path` is unchanged since it was scanned: its stamp in `stamps`
+    /// (the tree's now, see [`crate::fingerprint::Index::stamps`]) is the one recorded. A file
+    /// whose stamp is not trusted (changed just now) is never known.
+    pub fn knows(&self, path: &str, stamps: &HashMap<String, Stamp>) -> bool {
         self.files
             .get(path)
-            .is_some_and(|scanned| index.stamps.get(path) == Some(&scanned.stamp))
+            .is_some_and(|scanned| stamps.get(path) == Some(&scanned.stamp))
     }
 
     /// What the scanner found in `path` (`None` also for generated Rust).
@@ -86,21 +87,21 @@ impl Memo {
     }
 
     /// The memo for the next check: the files this one left unread (known, or generated) and
-    /// the ones it scanned, each with its stamp in `index` (files gone since, or changed too
+    /// the ones it scanned, each with its stamp in `stamps` (files gone since, or changed too
     /// recently to be trusted, are left out), and what its protos gave.
     pub fn next(
         mut self,
-        index: &Index,
+        stamps: &HashMap<String, Stamp>,
         unread: &[String],
         scanned: Vec<(String, FileRefs)>,
         apis: Apis,
     ) -> Memo {
         // What is still true: a file with its recorded stamp was known, so left unread.
         self.files
-            .retain(|path, scanned| index.stamps.get(path) == Some(&scanned.stamp));
+            .retain(|path, scanned| stamps.get(path) == Some(&scanned.stamp));
         // Any other file left unread is Rust orrery generated: nothing to scan.
         for path in unread {
-            if let Some(&stamp) = index.stamps.get(path)
+            if let Some(&stamp) = stamps.get(path)
                 && !self.files.contains_key(path)
             {
                 let refs = None;
@@ -108,7 +109,7 @@ impl Memo {
             }
         }
         for (path, refs) in scanned {
-            if let Some(&stamp) = index.stamps.get(&path) {
+            if let Some(&stamp) = stamps.get(&path) {
                 let refs = Some(refs);
                 self.files.insert(path, Scanned { stamp, refs });
             }
@@ -151,8 +152,8 @@ mod tests {
     use crate::extract::rust::scan;
     use crate::fingerprint;
 
-    /// The index of a tree holding `files`, each an hour old.
-    fn index_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Index) {
+    /// The stamps of a tree holding `files`, each an hour old.
+    fn index_of(files: &[(&str, &str)]) -> (tempfile::TempDir, HashMap<String, Stamp>) {
         let dir = tempfile::tempdir().unwrap();
         for (path, text) in files {
             let path = dir.path().join(path);
@@ -162,8 +163,8 @@ mod tests {
             file.set_modified(SystemTime::now() - Duration::from_secs(3600))
                 .unwrap();
         }
-        let index = fingerprint::index(dir.path(), Reading::Sources, 1);
-        (dir, index)
+        let stamps = fingerprint::index(dir.path(), Reading::Sources, 1).stamps();
+        (dir, stamps)
     }
 
     fn scans(files: Vec<(&str, &str)>) -> Vec<(String, FileRefs)> {
