@@ -281,7 +281,7 @@ fn check(
 /// computed, and cached when the tree's timestamps can be trusted.
 fn checked(root: &Path, progress: &mut Progress) -> Checked {
     progress.stage("fingerprint");
-    let mut index = orrery_lint::fingerprint::index(root, Reading::Sources, build_identity());
+    let index = orrery_lint::fingerprint::index(root, Reading::Sources, build_identity());
     let fingerprint = index.fingerprint;
     if let Some(checked) = fingerprint.and_then(|f| cached(root, cache::CHECK, f)) {
         progress.detail(format_args!(
@@ -295,8 +295,7 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
         .map(|bytes| Memo::decode(&bytes, build_identity()))
         .unwrap_or_default();
     progress.stage("discover");
-    let stamps = index.stamps();
-    let listing = index.listing.take();
+    let (listing, stamps) = index.into_parts();
     let known = |path: &str| memo.knows(path, &stamps);
     let mut snapshot = discover::discover_knowing(root, Reading::Sources, &known, listing);
     progress.detail(format_args!(

@@ -61,7 +61,7 @@ pub fn discover_reading(root: &Path, reading: Reading) -> Snapshot {
 /// [`discover_reading`], leaving the Rust files `known` accepts unread, in
 /// [`Snapshot::unread_rust`], and reading what `listing` lists
 /// instead of walking the tree again (see
-/// [`crate::fingerprint::Index::listing`]).
+/// [`crate::fingerprint::Index::into_parts`]).
 pub fn discover_knowing(
     root: &Path,
     reading: Reading,

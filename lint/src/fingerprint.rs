@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::discover::{
-    BASELINE, CONFIG, ROOT_GENERATED, Reading, TEMPLATES, is_skipped, may_read, tops,
+    BASELINE, CONFIG, ROOT_GENERATED, Reading, TEMPLATES, is_skipped, may_read, tops as tops_of,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,34 +40,49 @@ pub struct Stamp {
     changed_nanos: i128,
 }
 
-/// One walk of the tree: its [`Fingerprint`], and what it listed with each file's [`Stamp`], for
-/// discovery to read without walking again and for memos to know what changed.
-#[derive(Clone, Debug, Default)]
+/// One walk of the tree: its [`Fingerprint`], and what it saw, for discovery to read without
+/// walking again and for memos to know what changed.
+#[derive(Debug, Default)]
 pub struct Index {
     /// `None` when some file changed within [`RACY_WINDOW`] of now (a later edit could leave
     /// the fingerprint unchanged), or an entry cannot be read or loops: discovery reports
     /// those, and nothing is cached.
     pub fingerprint: Option<Fingerprint>,
-    /// Every entry under the top directories, in discovery's order (by name, depth first;
-    /// without the files discovery would not read, and without build output). `None` when
-    /// the walk failed, or a top directory is itself a link: discovery walks then, and says
-    /// why.
-    pub listing: Option<Vec<Listed>>,
+    /// What was found under each top directory; `None` when the walk failed.
+    tops: Option<Vec<(&'static str, Vec<Node>)>>,
+    /// A top directory is itself a link, which discovery records: it walks then.
+    linked_top: bool,
     /// The root files discovery reads (orrery.yaml, Cargo.toml, ...) that exist.
-    root_files: Vec<(String, Option<Stamp>)>,
+    root_files: Vec<(&'static str, Option<Stamp>)>,
 }
 
 impl Index {
-    /// Each file's stamp, by repository-relative path, for the files whose stamps can be
-    /// trusted (changed before the racy window).
-    pub fn stamps(&self) -> HashMap<String, Stamp> {
-        let listed = self.listing.iter().flatten();
-        let listed = listed.map(|listed| (&listed.path, listed.stamp));
-        let root_files = self.root_files.iter().map(|(path, stamp)| (path, *stamp));
-        root_files
-            .chain(listed)
-            .filter_map(|(path, stamp)| Some((path.clone(), stamp?)))
-            .collect()
+    /// What the walk saw, as discovery and the memos take it (made only when needed, since a
+    /// cache hit needs neither):
+    /// - every entry under the top directories, in discovery's order (by name, depth first;
+    ///   without the files discovery would not read, and without build output); `None` when
+    ///   the walk failed or a top directory is a link (discovery walks then, and says why);
+    /// - each file's stamp, by repository-relative path, for the files whose stamps can be
+    ///   trusted (changed before the racy window).
+    pub fn into_parts(self) -> (Option<Vec<Listed>>, HashMap<String, Stamp>) {
+        let mut stamps: HashMap<String, Stamp> = self
+            .root_files
+            .iter()
+            .filter_map(|(name, stamp)| Some(((*name).to_owned(), (*stamp)?)))
+            .collect();
+        let Some(tops) = self.tops else {
+            return (None, stamps);
+        };
+        let mut listing = Vec::new();
+        for (top, nodes) in tops {
+            flatten(top, nodes, &mut listing);
+        }
+        for listed in &listing {
+            if let Some(stamp) = listed.stamp {
+                stamps.insert(listed.path.clone(), stamp);
+            }
+        }
+        ((!self.linked_top).then_some(listing), stamps)
     }
 }
 
@@ -90,7 +105,7 @@ pub fn fingerprint(root: &Path, reading: Reading, salt: impl Hash) -> Option<Fin
     index(root, reading, salt).fingerprint
 }
 
-/// Walks the tree at `root` as [`fingerprint`] does, keeping the listing and stamps.
+/// Walks the tree at `root` as [`fingerprint`] does, keeping what it saw.
 pub fn index(root: &Path, reading: Reading, salt: impl Hash) -> Index {
     walk(root, reading, salt).unwrap_or_default()
 }
@@ -112,35 +127,30 @@ fn walk(root: &Path, reading: Reading, salt: impl Hash) -> Option<Index> {
         if let Ok(metadata) = fs::metadata(root.join(name)) {
             let stamp = stamp(&metadata, trusted_before);
             (name, stamp).hash(&mut hasher);
-            root_files.push((name.to_owned(), stamp));
+            root_files.push((name, stamp));
         }
     }
     let mut trusted = root_files.iter().all(|(_, stamp)| stamp.is_some());
-    let mut listing = Vec::new();
+    let mut tops = Vec::new();
     let mut linked_top = false;
     let templates = (reading == Reading::All).then_some(TEMPLATES);
-    for top in tops(reading).iter().copied().chain(templates) {
+    for top in tops_of(reading).iter().copied().chain(templates) {
         let directory = root.join(top);
         if let Ok(metadata) = fs::metadata(&directory)
             && metadata.is_dir()
         {
             linked_top |= fs::symlink_metadata(&directory).is_ok_and(|m| m.is_symlink());
             top.hash(&mut hasher);
-            let below = tree(
-                &directory,
-                top,
-                &[inode(&metadata)],
-                reading,
-                trusted_before,
-            )?;
+            let below = tree(&directory, &[inode(&metadata)], reading, trusted_before)?;
             below.digest.hash(&mut hasher);
             trusted &= below.trusted;
-            flatten(below.nodes, &mut listing);
+            tops.push((top, below.nodes));
         }
     }
     Some(Index {
         fingerprint: trusted.then(|| Fingerprint(hasher.finish())),
-        listing: (!linked_top).then_some(listing),
+        tops: Some(tops),
+        linked_top,
         root_files,
     })
 }
@@ -148,11 +158,10 @@ fn walk(root: &Path, reading: Reading, salt: impl Hash) -> Option<Index> {
 /// The digest of one directory: each entry's name with its stamp or, for a directory, its own
 /// digest, in name order. Files discovery would not read are left out, unstatted: in a
 /// repository with its generated files committed, they are a quarter of its files.
-/// `relative` is `directory`'s path from the root; `ancestors` are the inodes of `directory`
-/// and the directories above it. `None` when an entry cannot be read, or loops.
+/// `ancestors` are the inodes of `directory` and the directories above it. `None` when an
+/// entry cannot be read, or loops.
 fn tree(
     directory: &Path,
-    relative: &str,
     ancestors: &[u64],
     reading: Reading,
     trusted_before: SystemTime,
@@ -160,16 +169,18 @@ fn tree(
     if ancestors.len() > MAX_DEPTH {
         return None;
     }
+    // Each name is taken once: `DirEntry::file_name` allocates a copy on every call.
     let mut entries = fs::read_dir(directory)
         .ok()?
+        .map(|entry| entry.map(|entry| (entry.file_name(), entry)))
         .collect::<Result<Vec<_>, _>>()
         .ok()?;
-    entries.sort_by_key(fs::DirEntry::file_name);
+    entries.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
     let walked = entries
-        .par_iter()
-        .map(|entry| {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
+        .into_par_iter()
+        .map(|(file_name, entry)| {
+            let entry = &entry;
+            let name = file_name.to_string_lossy();
             // The type and a directory's inode come from the listing; only the files read and
             // links cost a stat. Links are followed, and always kept: discovery records them.
             let file_type = entry.file_type().ok()?;
@@ -188,34 +199,30 @@ fn tree(
             if is_dir && is_skipped(&name, true) {
                 return Some(None);
             }
-            let path = format!("{relative}/{name}");
             let mut hasher = DefaultHasher::new();
             name.hash(&mut hasher);
-            let (node, trusted) = if is_dir {
+            drop(name);
+            let mut node = Node {
+                name: file_name,
+                is_dir,
+                is_link,
+                stamp: None,
+                below: Vec::new(),
+            };
+            let trusted = if is_dir {
                 let id = metadata.as_ref().map_or_else(|| entry_inode(entry), inode);
                 if id != 0 && ancestors.contains(&id) {
                     return None;
                 }
                 let ancestors = [ancestors, &[id]].concat();
-                let below = tree(&entry.path(), &path, &ancestors, reading, trusted_before)?;
+                let below = tree(&entry.path(), &ancestors, reading, trusted_before)?;
                 below.digest.hash(&mut hasher);
-                let listed = Listed {
-                    path,
-                    is_dir,
-                    is_link,
-                    stamp: None,
-                };
-                (Node::Directory(listed, below.nodes), below.trusted)
+                node.below = below.nodes;
+                below.trusted
             } else {
-                let stamp = stamp(metadata.as_ref()?, trusted_before);
-                (stamp, is_link).hash(&mut hasher);
-                let listed = Listed {
-                    path,
-                    is_dir,
-                    is_link,
-                    stamp,
-                };
-                (Node::File(listed), stamp.is_some())
+                node.stamp = stamp(metadata.as_ref()?, trusted_before);
+                (node.stamp, is_link).hash(&mut hasher);
+                node.stamp.is_some()
             };
             Some(Some((hasher.finish(), trusted, node)))
         })
@@ -243,20 +250,29 @@ struct Below {
     nodes: Vec<Node>,
 }
 
-/// The listing as a tree, flattened once at the end: no entry is moved more than twice.
-enum Node {
-    File(Listed),
-    Directory(Listed, Vec<Node>),
+/// One entry the walk kept, with what is below it if it is a directory. Paths are made only
+/// when the listing is.
+#[derive(Debug)]
+struct Node {
+    name: std::ffi::OsString,
+    is_dir: bool,
+    is_link: bool,
+    stamp: Option<Stamp>,
+    below: Vec<Node>,
 }
 
-fn flatten(nodes: Vec<Node>, listing: &mut Vec<Listed>) {
+/// Appends `nodes`, found in `directory`, to `listing` in discovery's order.
+fn flatten(directory: &str, nodes: Vec<Node>, listing: &mut Vec<Listed>) {
     for node in nodes {
-        match node {
-            Node::File(listed) => listing.push(listed),
-            Node::Directory(listed, below) => {
-                listing.push(listed);
-                flatten(below, listing);
-            }
+        let path = format!("{directory}/{}", node.name.to_string_lossy());
+        listing.push(Listed {
+            path: path.clone(),
+            is_dir: node.is_dir,
+            is_link: node.is_link,
+            stamp: node.stamp,
+        });
+        if !node.below.is_empty() {
+            flatten(&path, node.below, listing);
         }
     }
 }
@@ -417,7 +433,7 @@ mod tests {
         fs::write(dir.path().join("libs/b/src/lib.rs"), "pub fn b() {}\n").unwrap();
         let index = index(dir.path(), Reading::Sources, 1);
         assert_eq!(index.fingerprint, None);
-        let stamps = index.stamps();
+        let (_, stamps) = index.into_parts();
         let mut paths: Vec<&str> = stamps.keys().map(String::as_str).collect();
         paths.sort_unstable();
         assert_eq!(
@@ -452,7 +468,7 @@ mod tests {
         std::os::unix::fs::symlink("../../libs/b/src", root.join("servlets/a/linked")).unwrap();
         std::os::unix::fs::symlink("../../libs/b/README.md", root.join("servlets/a/notes"))
             .unwrap();
-        let listing = index(root, Reading::Sources, 1).listing;
+        let (listing, _) = index(root, Reading::Sources, 1).into_parts();
         assert!(listing.is_some());
         let listed = crate::discover::discover_knowing(root, Reading::Sources, &|_| false, listing);
         let walked = crate::discover::discover_reading(root, Reading::Sources);

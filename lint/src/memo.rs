@@ -67,7 +67,7 @@ struct Encoded<S> {
 
 impl Memo {
     /// Whether the file at `path` is unchanged since it was scanned: its stamp in `stamps`
-    /// (the tree's now, see [`crate::fingerprint::Index::stamps`]) is the one recorded. A file
+    /// (the tree's now, see [`crate::fingerprint::Index::into_parts`]) is the one recorded. A file
     /// whose stamp is not trusted (changed just now) is never known.
     pub fn knows(&self, path: &str, stamps: &HashMap<String, Stamp>) -> bool {
         self.files
@@ -163,7 +163,7 @@ mod tests {
             file.set_modified(SystemTime::now() - Duration::from_secs(3600))
                 .unwrap();
         }
-        let stamps = fingerprint::index(dir.path(), Reading::Sources, 1).stamps();
+        let (_, stamps) = fingerprint::index(dir.path(), Reading::Sources, 1).into_parts();
         (dir, stamps)
     }
 
