@@ -8,6 +8,7 @@ use crate::location::Location;
 use crate::manifest::{Config, Parsed, parse_config, parse_library, parse_servlet};
 use crate::proto::{ServletApi, compile_servlets};
 use crate::snapshot::Snapshot;
+use rayon::prelude::*;
 
 /// Every component of the repository and the workspace configuration.
 #[derive(Clone, Debug, Default)]
@@ -121,60 +122,19 @@ pub fn load_without_apis(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
             Some(&proto.path[..end])
         })
         .collect();
-    for (directory, mut files) in by_directory {
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        let file = files[0];
-        for other in &files[1..] {
-            diagnostics.push(
-                Diagnostic::new(
-                    RuleId::Owner,
-                    Location::file(&other.path),
-                    format!("`{directory}` is claimed by two manifests"),
-                )
-                .with_related(Location::file(&file.path), "the other manifest")
-                .with_help("a directory is one component: keep one manifest and delete the other"),
-            );
+    // Each directory's manifest is parsed on its own core; the components go in in order.
+    let claims: Vec<(&str, Vec<&crate::snapshot::SourceText>)> = by_directory.into_iter().collect();
+    let claimed_by: Vec<(Vec<Component>, Vec<Diagnostic>)> = claims
+        .into_par_iter()
+        .map(|(directory, files)| claim(directory, files, &crates, &with_protos))
+        .collect();
+    for (components, found) in claimed_by {
+        diagnostics.extend(found);
+        for component in components {
+            repository
+                .components
+                .insert(component.id.clone(), component);
         }
-        let file_name = file.path.rsplit('/').next().unwrap_or_default();
-        let Some(kind) = placement(directory, file_name) else {
-            diagnostics.push(misplaced(&file.path, file_name));
-            continue;
-        };
-        let name = directory.rsplit('/').next().unwrap_or(directory);
-        let manifest = match kind {
-            ComponentKind::Library => {
-                let parsed = parse_library(&file.path, name, &file.text);
-                diagnostics.extend(parsed.diagnostics);
-                parsed.value.map(Manifest::Library)
-            }
-            _ => {
-                let parsed = parse_servlet(&file.path, name, &file.text);
-                diagnostics.extend(parsed.diagnostics);
-                parsed.value.map(Manifest::Servlet)
-            }
-        };
-        let Some(manifest) = manifest else { continue };
-        let component = Component {
-            id: ComponentId::new(directory),
-            kind,
-            manifest_path: file.path.clone(),
-            manifest,
-        };
-        // The API crate is a component as soon as the servlet has protos, before `orrery gen`
-        // first writes it, so the servlets calling it are judged the same before and after.
-        let has_api = crates.contains(format!("{directory}/api/Cargo.toml").as_str())
-            || with_protos.contains(directory);
-        if kind == ComponentKind::Servlet && has_api {
-            let api = Component {
-                id: ComponentId::new(format!("{directory}/api")),
-                kind: ComponentKind::Api,
-                ..component.clone()
-            };
-            repository.components.insert(api.id.clone(), api);
-        }
-        repository
-            .components
-            .insert(component.id.clone(), component);
     }
 
     for directory in &snapshot.servlet_directories {
@@ -194,6 +154,72 @@ pub fn load_without_apis(snapshot: &Snapshot) -> (Repository, Vec<Diagnostic>) {
         }
     }
     (repository, diagnostics)
+}
+
+/// The components the manifests in `directory` declare (the directory's own, and its API crate
+/// when it is a servlet with protos), and the problems with them.
+fn claim(
+    directory: &str,
+    mut files: Vec<&crate::snapshot::SourceText>,
+    crates: &HashSet<&str>,
+    with_protos: &HashSet<&str>,
+) -> (Vec<Component>, Vec<Diagnostic>) {
+    let mut components = Vec::new();
+    let mut diagnostics = Vec::new();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let file = files[0];
+    for other in &files[1..] {
+        diagnostics.push(
+            Diagnostic::new(
+                RuleId::Owner,
+                Location::file(&other.path),
+                format!("`{directory}` is claimed by two manifests"),
+            )
+            .with_related(Location::file(&file.path), "the other manifest")
+            .with_help("a directory is one component: keep one manifest and delete the other"),
+        );
+    }
+    let file_name = file.path.rsplit('/').next().unwrap_or_default();
+    let Some(kind) = placement(directory, file_name) else {
+        diagnostics.push(misplaced(&file.path, file_name));
+        return (components, diagnostics);
+    };
+    let name = directory.rsplit('/').next().unwrap_or(directory);
+    let manifest = match kind {
+        ComponentKind::Library => {
+            let parsed = parse_library(&file.path, name, &file.text);
+            diagnostics.extend(parsed.diagnostics);
+            parsed.value.map(Manifest::Library)
+        }
+        _ => {
+            let parsed = parse_servlet(&file.path, name, &file.text);
+            diagnostics.extend(parsed.diagnostics);
+            parsed.value.map(Manifest::Servlet)
+        }
+    };
+    let Some(manifest) = manifest else {
+        return (components, diagnostics);
+    };
+    let component = Component {
+        id: ComponentId::new(directory),
+        kind,
+        manifest_path: file.path.clone(),
+        manifest,
+    };
+    // The API crate is a component as soon as the servlet has protos, before `orrery gen`
+    // first writes it, so the servlets calling it are judged the same before and after.
+    let has_api = crates.contains(format!("{directory}/api/Cargo.toml").as_str())
+        || with_protos.contains(directory);
+    if kind == ComponentKind::Servlet && has_api {
+        let api = Component {
+            id: ComponentId::new(format!("{directory}/api")),
+            kind: ComponentKind::Api,
+            ..component.clone()
+        };
+        components.push(api);
+    }
+    components.push(component);
+    (components, diagnostics)
 }
 
 /// What a manifest at `directory/file_name` declares, if it is in a place that can declare it.

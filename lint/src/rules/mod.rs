@@ -5,6 +5,7 @@
 //! orrery-todo.yaml.
 
 use orrery_model::{DependencyGraph, Diagnostic, Repository, RuleId};
+use rayon::prelude::*;
 
 pub mod cycle;
 pub mod manifest;
@@ -43,10 +44,11 @@ pub const INPUT: Rule = Rule {
     check: |_, _| Vec::new(),
 };
 
-/// Runs every rule.
+/// Runs every rule, each on its own core; the diagnostics come back in `RULES` order.
 pub fn check(repository: &Repository, graph: &DependencyGraph) -> Vec<Diagnostic> {
-    RULES
-        .iter()
-        .flat_map(|rule| (rule.check)(repository, graph))
-        .collect()
+    let found: Vec<Vec<Diagnostic>> = RULES
+        .par_iter()
+        .map(|rule| (rule.check)(repository, graph))
+        .collect();
+    found.into_iter().flatten().collect()
 }
