@@ -291,12 +291,12 @@ fn checked(root: &Path, progress: &mut Progress) -> Checked {
         return checked;
     }
     progress.stage("memo");
+    let (listing, stamps) = index.into_parts();
     let memo = std::fs::read(root.join(memo::MEMO))
-        .map(|bytes| Memo::decode(&bytes, build_identity()))
+        .map(|bytes| Memo::decode(&bytes, build_identity(), &stamps))
         .unwrap_or_default();
     progress.stage("discover");
-    let (listing, stamps) = index.into_parts();
-    let known = |path: &str| memo.knows(path, &stamps);
+    let known = |path: &str| memo.knows(path);
     let mut snapshot = discover::discover_knowing(root, Reading::Sources, &known, listing);
     progress.detail(format_args!(
         "read {} Rust files ({} known or generated), {} manifests, {} Cargo.toml, {} protos",

@@ -22,9 +22,10 @@ pub fn atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
 }
 
 /// Replaces `path` with `contents` as [`atomically`] does, without waiting for the disk: for
-/// caches, where a write lost in a crash only costs time, and a torn one does not decode.
+/// caches, where a write lost in a crash only costs time (a cache carries its own checksum or
+/// fingerprint). The temporary is this process's own, since two checks may run at once.
 pub fn cache(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let temporary = temporary(path);
+    let temporary = temporary(path).with_extension(format!("{}.orrery-tmp", std::process::id()));
     let result = fs::write(&temporary, contents).and_then(|()| fs::rename(&temporary, path));
     if result.is_err() {
         let _ = fs::remove_file(&temporary);

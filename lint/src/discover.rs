@@ -58,10 +58,10 @@ pub fn discover_reading(root: &Path, reading: Reading) -> Snapshot {
     discover_knowing(root, reading, &|_| false, None)
 }
 
-/// [`discover_reading`], leaving the Rust files `known` accepts unread, in
-/// [`Snapshot::unread_rust`], and reading what `listing` lists
-/// instead of walking the tree again (see
-/// [`crate::fingerprint::Index::into_parts`]).
+/// [`discover_reading`] for a caller that knows some files: the Rust files `known` accepts
+/// are left unread, listed in [`Snapshot::unread_rust`] (with, when reading
+/// [`Reading::Sources`], the generated Rust read and let go of), and with a `listing` from
+/// the fingerprint walk ([`crate::fingerprint::Index::into_parts`]) the tree is not walked again.
 pub fn discover_knowing(
     root: &Path,
     reading: Reading,
@@ -192,16 +192,18 @@ fn walk(
 ) {
     let listed = listed.unwrap_or_else(|| list(root, top, &mut snapshot.problems));
     // `None`: a generated file, read as bytes.
-    let mut wanted: Vec<(String, Option<Bucket>)> = Vec::new();
+    let mut wanted: Vec<(String, PathBuf, Option<Bucket>)> = Vec::new();
     for Listed {
         path: relative,
+        real,
         is_dir,
         is_link,
         ..
     } in listed
     {
+        let file = root.join(real.as_deref().unwrap_or(Path::new(&relative)));
         if is_link
-            && let Ok(target) = root.join(&relative).canonicalize()
+            && let Ok(target) = file.canonicalize()
             && let Ok(inside) = target.strip_prefix(root)
         {
             snapshot
@@ -225,20 +227,19 @@ fn walk(
             }
             None
         } else {
-            let Some(bucket) = bucket(name) else {
+            let Some(source) = bucket(name) else {
                 continue;
             };
-            Some(bucket)
+            Some(source)
         };
-        wanted.push((relative, bucket));
+        wanted.push((relative, file, bucket));
     }
     let read: Vec<_> = wanted
         .into_par_iter()
-        .map(|(relative, bucket)| {
+        .map(|(relative, path, bucket)| {
             if matches!(bucket, Some(Bucket::Rust)) && known(&relative) {
                 return (relative, Ok(Contents::Unread));
             }
-            let path = root.join(&relative);
             let contents = match bucket {
                 None => read_bytes(&path).map(Contents::Generated),
                 Some(bucket) => read_text(&path).map(|text| Contents::Text(bucket, text)),
@@ -247,9 +248,10 @@ fn walk(
             // a check lets go of it at once: at scale it is half of all the Rust read.
             let generated_rust = matches!(&contents,
                 Ok(Contents::Text(Bucket::Rust, text)) if is_generated(text.as_bytes()));
-            match reading == Reading::Sources && generated_rust {
-                true => (relative, Ok(Contents::Unread)),
-                false => (relative, contents),
+            if reading == Reading::Sources && generated_rust {
+                (relative, Ok(Contents::Unread))
+            } else {
+                (relative, contents)
             }
         })
         .collect();
@@ -303,6 +305,12 @@ fn list(root: &Path, top: &str, problems: &mut Vec<Diagnostic>) -> Vec<Listed> {
         match entry {
             Ok(entry) => listed.push(Listed {
                 path: relative_path(root, entry.path()),
+                real: entry
+                    .path()
+                    .strip_prefix(root)
+                    .ok()
+                    .filter(|path| path.to_str().is_none())
+                    .map(Path::to_path_buf),
                 is_dir: entry.file_type().is_dir(),
                 is_link: entry.path_is_symlink(),
                 stamp: None,

@@ -9,14 +9,14 @@
 use std::collections::HashMap;
 use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::discover::{
-    BASELINE, CONFIG, ROOT_GENERATED, Reading, TEMPLATES, is_skipped, may_read, tops as tops_of,
+    BASELINE, CONFIG, ROOT_GENERATED, Reading, TEMPLATES, is_skipped, may_read, tops,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub struct Index {
     /// those, and nothing is cached.
     pub fingerprint: Option<Fingerprint>,
     /// What was found under each top directory; `None` when the walk failed.
-    tops: Option<Vec<(&'static str, Vec<Node>)>>,
+    found: Option<Vec<(&'static str, Vec<Node>)>>,
     /// A top directory is itself a link, which discovery records: it walks then.
     linked_top: bool,
     /// The root files discovery reads (orrery.yaml, Cargo.toml, ...) that exist.
@@ -60,7 +60,8 @@ impl Index {
     /// What the walk saw, as discovery and the memos take it (made only when needed, since a
     /// cache hit needs neither):
     /// - every entry under the top directories, in discovery's order (by name, depth first;
-    ///   without the files discovery would not read, and without build output); `None` when
+    ///   without build output, and without the files discovery would not read, links
+    ///   excepted: discovery records every link); `None` when
     ///   the walk failed or a top directory is a link (discovery walks then, and says why);
     /// - each file's stamp, by repository-relative path, for the files whose stamps can be
     ///   trusted (changed before the racy window).
@@ -70,12 +71,12 @@ impl Index {
             .iter()
             .filter_map(|(name, stamp)| Some(((*name).to_owned(), (*stamp)?)))
             .collect();
-        let Some(tops) = self.tops else {
+        let Some(found) = self.found else {
             return (None, stamps);
         };
         let mut listing = Vec::new();
-        for (top, nodes) in tops {
-            flatten(top, nodes, &mut listing);
+        for (top, nodes) in found {
+            flatten(top, None, nodes, &mut listing);
         }
         for listed in &listing {
             if let Some(stamp) = listed.stamp {
@@ -89,8 +90,11 @@ impl Index {
 /// An entry under a top directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listed {
-    /// Repository-relative, `/`-separated.
+    /// Repository-relative, `/`-separated, names that are not UTF-8 made so.
     pub path: String,
+    /// The repository-relative path to open, when `path` would name another file (a name on
+    /// the way is not UTF-8).
+    pub real: Option<PathBuf>,
     /// A directory, or a link to one.
     pub is_dir: bool,
     pub is_link: bool,
@@ -131,10 +135,10 @@ fn walk(root: &Path, reading: Reading, salt: impl Hash) -> Option<Index> {
         }
     }
     let mut trusted = root_files.iter().all(|(_, stamp)| stamp.is_some());
-    let mut tops = Vec::new();
+    let mut found = Vec::new();
     let mut linked_top = false;
     let templates = (reading == Reading::All).then_some(TEMPLATES);
-    for top in tops_of(reading).iter().copied().chain(templates) {
+    for top in tops(reading).iter().copied().chain(templates) {
         let directory = root.join(top);
         if let Ok(metadata) = fs::metadata(&directory)
             && metadata.is_dir()
@@ -144,12 +148,12 @@ fn walk(root: &Path, reading: Reading, salt: impl Hash) -> Option<Index> {
             let below = tree(&directory, &[inode(&metadata)], reading, trusted_before)?;
             below.digest.hash(&mut hasher);
             trusted &= below.trusted;
-            tops.push((top, below.nodes));
+            found.push((top, below.nodes));
         }
     }
     Some(Index {
         fingerprint: trusted.then(|| Fingerprint(hasher.finish())),
-        tops: Some(tops),
+        found: Some(found),
         linked_top,
         root_files,
     })
@@ -176,70 +180,97 @@ fn tree(
         .collect::<Result<Vec<_>, _>>()
         .ok()?;
     entries.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
-    let walked = entries
+    let seen = entries
         .into_par_iter()
-        .map(|(file_name, entry)| {
-            let entry = &entry;
-            let name = file_name.to_string_lossy();
-            // The type and a directory's inode come from the listing; only the files read and
-            // links cost a stat. Links are followed, and always kept: discovery records them.
-            let file_type = entry.file_type().ok()?;
-            let is_link = file_type.is_symlink();
-            let (is_dir, metadata) = if is_link {
-                let metadata = fs::metadata(entry.path()).ok()?;
-                (metadata.is_dir(), Some(metadata))
-            } else if file_type.is_dir() {
-                (true, None)
-            } else if may_read(&name, reading) {
-                (false, Some(entry.metadata().ok()?))
-            } else {
-                return Some(None);
-            };
-            // Build output and tool state are left out, as discovery leaves them.
-            if is_dir && is_skipped(&name, true) {
-                return Some(None);
-            }
-            let mut hasher = DefaultHasher::new();
-            name.hash(&mut hasher);
-            drop(name);
-            let mut node = Node {
-                name: file_name,
-                is_dir,
-                is_link,
-                stamp: None,
-                below: Vec::new(),
-            };
-            let trusted = if is_dir {
-                let id = metadata.as_ref().map_or_else(|| entry_inode(entry), inode);
-                if id != 0 && ancestors.contains(&id) {
-                    return None;
-                }
-                let ancestors = [ancestors, &[id]].concat();
-                let below = tree(&entry.path(), &ancestors, reading, trusted_before)?;
-                below.digest.hash(&mut hasher);
-                node.below = below.nodes;
-                below.trusted
-            } else {
-                node.stamp = stamp(metadata.as_ref()?, trusted_before);
-                (node.stamp, is_link).hash(&mut hasher);
-                node.stamp.is_some()
-            };
-            Some(Some((hasher.finish(), trusted, node)))
-        })
-        .collect::<Option<Vec<_>>>()?;
+        .map(|(name, entry)| visit(name, &entry, ancestors, reading, trusted_before))
+        .collect::<Option<Vec<Seen>>>()?;
     let mut hasher = DefaultHasher::new();
     let mut trusted = true;
-    let mut nodes = Vec::with_capacity(walked.len());
-    for (digest, below_trusted, node) in walked.into_iter().flatten() {
-        digest.hash(&mut hasher);
-        trusted &= below_trusted;
-        nodes.push(node);
+    let mut nodes = Vec::with_capacity(seen.len());
+    for seen in seen {
+        if let Seen::Kept(below) = seen {
+            below.digest.hash(&mut hasher);
+            trusted &= below.trusted;
+            nodes.push(below.node);
+        }
     }
     Some(Below {
         digest: hasher.finish(),
         trusted,
         nodes,
     })
+}
+
+/// What the walk made of one directory entry.
+enum Seen {
+    /// Not read by discovery, or build output.
+    Skipped,
+    Kept(Kept),
+}
+
+struct Kept {
+    /// Of the entry's name and its stamp, or its directory's digest.
+    digest: u64,
+    /// Its stamp, or every stamp below it, can be trusted.
+    trusted: bool,
+    node: Node,
+}
+
+/// One entry of a directory; `None` when it cannot be read, or loops.
+fn visit(
+    name: std::ffi::OsString,
+    entry: &fs::DirEntry,
+    ancestors: &[u64],
+    reading: Reading,
+    trusted_before: SystemTime,
+) -> Option<Seen> {
+    let utf8_name = name.to_string_lossy();
+    // The type and a directory's inode come from the listing; only the files read and links
+    // cost a stat. Links are followed, and always kept: discovery records them.
+    let file_type = entry.file_type().ok()?;
+    let is_link = file_type.is_symlink();
+    let (is_dir, metadata) = if is_link {
+        let metadata = fs::metadata(entry.path()).ok()?;
+        (metadata.is_dir(), Some(metadata))
+    } else if file_type.is_dir() {
+        (true, None)
+    } else if may_read(&utf8_name, reading) {
+        (false, Some(entry.metadata().ok()?))
+    } else {
+        return Some(Seen::Skipped);
+    };
+    // Build output and tool state are left out, as discovery leaves them.
+    if is_dir && is_skipped(&utf8_name, true) {
+        return Some(Seen::Skipped);
+    }
+    let mut hasher = DefaultHasher::new();
+    utf8_name.hash(&mut hasher);
+    let (stamp, below, trusted) = if is_dir {
+        let id = metadata.as_ref().map_or_else(|| entry_inode(entry), inode);
+        if id != 0 && ancestors.contains(&id) {
+            return None;
+        }
+        let ancestors = [ancestors, &[id]].concat();
+        let below = tree(&entry.path(), &ancestors, reading, trusted_before)?;
+        below.digest.hash(&mut hasher);
+        (None, below.nodes, below.trusted)
+    } else {
+        let stamp = stamp(metadata.as_ref()?, trusted_before);
+        (stamp, is_link).hash(&mut hasher);
+        (stamp, Vec::new(), stamp.is_some())
+    };
+    let node = Node {
+        name,
+        is_dir,
+        is_link,
+        stamp,
+        below,
+    };
+    Some(Seen::Kept(Kept {
+        digest: hasher.finish(),
+        trusted,
+        node,
+    }))
 }
 
 /// One directory's part of the walk.
@@ -261,18 +292,33 @@ struct Node {
     below: Vec<Node>,
 }
 
-/// Appends `nodes`, found in `directory`, to `listing` in discovery's order.
-fn flatten(directory: &str, nodes: Vec<Node>, listing: &mut Vec<Listed>) {
+/// Appends `nodes`, found in `directory`, to `listing` in discovery's order. `real_directory`
+/// is the directory's real path once a name on the way is not UTF-8.
+fn flatten(
+    directory: &str,
+    real_directory: Option<&Path>,
+    nodes: Vec<Node>,
+    listing: &mut Vec<Listed>,
+) {
     for node in nodes {
-        let path = format!("{directory}/{}", node.name.to_string_lossy());
+        let name = node.name.to_string_lossy();
+        let path = format!("{directory}/{name}");
+        let real = match (real_directory, name) {
+            (None, std::borrow::Cow::Borrowed(_)) => None,
+            (real_directory, _) => {
+                let real_directory = real_directory.unwrap_or(Path::new(directory));
+                Some(real_directory.join(&node.name))
+            }
+        };
         listing.push(Listed {
             path: path.clone(),
+            real: real.clone(),
             is_dir: node.is_dir,
             is_link: node.is_link,
             stamp: node.stamp,
         });
         if !node.below.is_empty() {
-            flatten(&path, node.below, listing);
+            flatten(&path, real.as_deref(), node.below, listing);
         }
     }
 }
@@ -450,6 +496,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn discovery_from_the_listing_reads_what_a_walk_does() {
+        use std::os::unix::ffi::OsStrExt;
         let dir = tree_with(FILES);
         let root = dir.path();
         for (path, text) in [
@@ -465,6 +512,13 @@ mod tests {
         ] {
             write_old(&root.join(path), text);
         }
+        // A name that is not UTF-8, and a file below a directory so named.
+        let odd = std::ffi::OsStr::from_bytes(b"odd\xff");
+        write_old(
+            &root.join("servlets/a/src").join(odd).with_extension("rs"),
+            "use x::y;",
+        );
+        write_old(&root.join("libs/b").join(odd).join("lib.rs"), "use z::w;");
         std::os::unix::fs::symlink("../../libs/b/src", root.join("servlets/a/linked")).unwrap();
         std::os::unix::fs::symlink("../../libs/b/README.md", root.join("servlets/a/notes"))
             .unwrap();
@@ -474,6 +528,10 @@ mod tests {
         let walked = crate::discover::discover_reading(root, Reading::Sources);
         assert_eq!(format!("{listed:#?}"), format!("{walked:#?}"));
         assert_eq!(walked.links.len(), 2);
+        assert_eq!(walked.problems, []);
+        let read: Vec<&str> = walked.rust_files.iter().map(|f| f.path.as_str()).collect();
+        assert!(read.contains(&"servlets/a/src/odd\u{fffd}.rs"), "{read:?}");
+        assert!(read.contains(&"libs/b/odd\u{fffd}/lib.rs"), "{read:?}");
         assert_eq!(walked.servlet_directories, ["servlets/a", "servlets/a-b"]);
     }
 

@@ -83,7 +83,8 @@ pub fn analyze_knowing(
     let (graph, problems) = resolve::build_graph_knowing(&repository, snapshot, &scanned, memo);
     diagnostics.extend(problems);
     stage("rules");
-    // Without APIs, `route-conflict` finds nothing: its diagnostics come from the memo.
+    // The protos' diagnostics are kept apart for the memo; after a memo hit `route-conflict`
+    // had no APIs to look at, and they come from the memo instead.
     let found = rules::check(&repository, &graph);
     let apis = match known_apis {
         Some(known) => known.to_vec(),

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use orrery_model::{Diagnostic, Repository, Snapshot};
+use orrery_model::{ComponentId, Diagnostic, Repository, Snapshot};
 use serde::{Deserialize, Serialize};
 
 use crate::extract::rust::FileRefs;
@@ -43,9 +43,9 @@ pub struct Apis {
 /// text.
 pub fn apis_key(repository: &Repository, snapshot: &Snapshot) -> u64 {
     let mut hasher = DefaultHasher::new();
-    for servlet in repository.servlets() {
-        servlet.id.hash(&mut hasher);
-    }
+    let servlets: Vec<&ComponentId> = repository.servlets().map(|s| &s.id).collect();
+    servlets.hash(&mut hasher);
+    snapshot.protos.len().hash(&mut hasher);
     for proto in &snapshot.protos {
         (&proto.path, &proto.text).hash(&mut hasher);
     }
@@ -66,13 +66,10 @@ struct Encoded<S> {
 }
 
 impl Memo {
-    /// Whether the file at `path` is unchanged since it was scanned: its stamp in `stamps`
-    /// (the tree's now, see [`crate::fingerprint::Index::into_parts`]) is the one recorded. A file
-    /// whose stamp is not trusted (changed just now) is never known.
-    pub fn knows(&self, path: &str, stamps: &HashMap<String, Stamp>) -> bool {
-        self.files
-            .get(path)
-            .is_some_and(|scanned| stamps.get(path) == Some(&scanned.stamp))
+    /// Whether the memo knows what the file at `path` holds now. It does for every file it
+    /// has: [`Memo::decode`] keeps only files whose stamps are still the recorded ones.
+    pub fn knows(&self, path: &str) -> bool {
+        self.files.contains_key(path)
     }
 
     /// What the scanner found in `path` (`None` also for generated Rust).
@@ -86,9 +83,9 @@ impl Memo {
         Some(&apis.diagnostics)
     }
 
-    /// The memo for the next check: the files this one left unread (known, or generated) and
-    /// the ones it scanned, each with its stamp in `stamps` (files gone since, or changed too
-    /// recently to be trusted, are left out), and what its protos gave.
+    /// The memo for the next check: what this one knew (the files it left unread), what it
+    /// scanned and which files it found generated, each under its stamp in `stamps` (files
+    /// changed too recently to be trusted are left out), and what its protos gave.
     pub fn next(
         mut self,
         stamps: &HashMap<String, Stamp>,
@@ -96,21 +93,13 @@ impl Memo {
         scanned: Vec<(String, FileRefs)>,
         apis: Apis,
     ) -> Memo {
-        // What is still true: a file with its recorded stamp was known, so left unread.
-        self.files
-            .retain(|path, scanned| stamps.get(path) == Some(&scanned.stamp));
-        // Any other file left unread is Rust orrery generated: nothing to scan.
-        for path in unread {
-            if let Some(&stamp) = stamps.get(path)
-                && !self.files.contains_key(path)
-            {
-                let refs = None;
-                self.files.insert(path.clone(), Scanned { stamp, refs });
-            }
-        }
-        for (path, refs) in scanned {
+        // A file left unread that the memo did not know is Rust orrery generated.
+        let generated = unread.iter().filter(|path| !self.knows(path)).cloned();
+        let generated: Vec<(String, Option<FileRefs>)> =
+            generated.map(|path| (path, None)).collect();
+        let scanned = scanned.into_iter().map(|(path, refs)| (path, Some(refs)));
+        for (path, refs) in generated.into_iter().chain(scanned) {
             if let Some(&stamp) = stamps.get(&path) {
-                let refs = Some(refs);
                 self.files.insert(path, Scanned { stamp, refs });
             }
         }
@@ -118,22 +107,35 @@ impl Memo {
         self
     }
 
-    /// The memo as bytes, for the orrery build `build` identifies.
+    /// The memo as bytes, for the orrery build `build` identifies, ending with a checksum of
+    /// the rest, so that bytes a crash left half-written never decode.
     pub fn encode(&self, build: impl Hash) -> Vec<u8> {
         let encoded = Encoded {
             build: digest(build),
             memo: self,
         };
-        postcard::to_stdvec(&encoded).unwrap_or_default()
+        let mut bytes = postcard::to_stdvec(&encoded).unwrap_or_default();
+        let checksum = digest(&bytes[..]);
+        bytes.extend(checksum.to_le_bytes());
+        bytes
     }
 
-    /// The memo `bytes` hold, if the same orrery build wrote them; else an empty one.
-    pub fn decode(bytes: &[u8], build: impl Hash) -> Memo {
-        postcard::from_bytes::<Encoded<Memo>>(bytes)
-            .ok()
-            .filter(|encoded| encoded.build == digest(&build))
-            .map(|encoded| encoded.memo)
-            .unwrap_or_default()
+    /// The memo `bytes` hold, if the same orrery build wrote them (else an empty one), with
+    /// only the files whose stamps in `stamps` (the tree's now, see
+    /// [`crate::fingerprint::Index::into_parts`]) are still the recorded ones: a file changed
+    /// since, or too recently to be trusted, is read and scanned again.
+    pub fn decode(bytes: &[u8], build: impl Hash, stamps: &HashMap<String, Stamp>) -> Memo {
+        let intact = bytes
+            .split_last_chunk::<8>()
+            .filter(|(body, checksum)| digest(&body[..]).to_le_bytes() == **checksum);
+        let mut memo = intact
+            .and_then(|(body, _)| postcard::take_from_bytes::<Encoded<Memo>>(body).ok())
+            .filter(|(encoded, rest)| rest.is_empty() && encoded.build == digest(&build))
+            .map(|(encoded, _)| encoded.memo)
+            .unwrap_or_default();
+        memo.files
+            .retain(|path, scanned| stamps.get(path) == Some(&scanned.stamp));
+        memo
     }
 }
 
@@ -153,7 +155,7 @@ mod tests {
     use crate::fingerprint;
 
     /// The stamps of a tree holding `files`, each an hour old.
-    fn index_of(files: &[(&str, &str)]) -> (tempfile::TempDir, HashMap<String, Stamp>) {
+    fn stamps_of(files: &[(&str, &str)]) -> (tempfile::TempDir, HashMap<String, Stamp>) {
         let dir = tempfile::tempdir().unwrap();
         for (path, text) in files {
             let path = dir.path().join(path);
@@ -185,41 +187,42 @@ mod tests {
     const B: &str = "libs/b/src/lib.rs";
 
     #[test]
-    fn the_next_memo_keeps_what_is_known_and_scanned_and_nothing_gone_or_changed() {
-        let (_dir, index) = index_of(&[(A, "use x::y;"), (B, "use z::w;")]);
-        let first = Memo::default().next(
-            &index,
-            &[],
-            scans(vec![(A, "use x::y;"), (B, "use z::w;")]),
-            apis(7),
-        );
-        assert!(first.knows(A, &index) && first.knows(B, &index));
-        assert_eq!(first.refs(A), Some(&scan("use x::y;")));
+    fn only_files_unchanged_since_they_were_scanned_are_known() {
+        let (_dir, first) = stamps_of(&[(A, "use x::y;"), (B, "use z::w;")]);
+        let scanned = scans(vec![(A, "use x::y;"), (B, "use z::w;")]);
+        let memo = Memo::default().next(&first, &[], scanned, apis(7));
+        let bytes = memo.encode("build");
+        let memo = Memo::decode(&bytes, "build", &first);
+        assert!(memo.knows(A) && memo.knows(B));
+        assert_eq!(memo.refs(A), Some(&scan("use x::y;")));
 
-        // B is edited into generated Rust (unread, so nothing to scan), A is gone.
-        let (_dir, later) = index_of(&[(B, "// generated by orrery\n")]);
-        assert!(!first.knows(B, &later), "B's stamp moved");
-        let next = first.next(&later, &[B.into()], Vec::new(), apis(7));
-        assert_eq!(next.files.keys().collect::<Vec<_>>(), [B], "A is gone");
-        assert!(next.knows(B, &later));
-        assert_eq!(next.refs(B), None, "the old scan of B is not carried over");
+        // B is rewritten as generated Rust (left unread, so nothing to scan), A is gone.
+        let (_dir, later) = stamps_of(&[(B, "// generated by orrery\n")]);
+        let memo = Memo::decode(&bytes, "build", &later);
+        assert!(!memo.knows(A) && !memo.knows(B));
+        assert_eq!(memo.refs(B), None, "B's old scan is never used");
+        let next = memo.next(&later, &[B.into()], Vec::new(), apis(7));
+        assert_eq!(next.files.keys().collect::<Vec<_>>(), [B]);
+        assert!(next.knows(B));
+        assert_eq!(next.refs(B), None);
     }
 
     #[test]
-    fn a_memo_is_read_back_by_the_build_that_wrote_it_only() {
-        let (_dir, index) = index_of(&[(A, "use x::y;")]);
+    fn a_memo_is_read_back_whole_by_the_build_that_wrote_it_only() {
+        let (_dir, stamps) = stamps_of(&[(A, "use x::y;")]);
         let scanned = scans(vec![(A, "use x::y;")]);
-        let memo = Memo::default().next(&index, &[], scanned, apis(7));
+        let memo = Memo::default().next(&stamps, &[], scanned, apis(7));
         let bytes = memo.encode("build 1");
-        assert_eq!(Memo::decode(&bytes, "build 1"), memo);
+        assert_eq!(Memo::decode(&bytes, "build 1", &stamps), memo);
         assert_eq!(memo.apis(7), Some(&[][..]));
         assert_eq!(memo.apis(8), None);
-        assert_eq!(Memo::decode(&bytes, "build 2"), Memo::default());
+        assert_eq!(Memo::decode(&bytes, "build 2", &stamps), Memo::default());
         let half = &bytes[..bytes.len() / 2];
-        assert_eq!(Memo::decode(half, "build 1"), Memo::default());
-        assert_eq!(
-            Memo::decode(b"\xff\xff garbage", "build 1"),
-            Memo::default()
-        );
+        assert_eq!(Memo::decode(half, "build 1", &stamps), Memo::default());
+        let mut flipped = bytes.clone();
+        flipped[bytes.len() / 2] ^= 1;
+        assert_eq!(Memo::decode(&flipped, "build 1", &stamps), Memo::default());
+        let garbage = b"\xff\xff garbage";
+        assert_eq!(Memo::decode(garbage, "build 1", &stamps), Memo::default());
     }
 }

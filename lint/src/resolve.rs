@@ -146,7 +146,8 @@ pub fn build_graph_knowing(
             Some((&component.id, crate_of(path)?.as_str(), path, refs))
         })
         .collect();
-    // In path order, whichever files were read: the first `extern crate .. as` alias wins.
+    // In path order, the same whichever files were read or remembered: the first
+    // `extern crate .. as` alias wins (rustc goes by module order, which no scan sees).
     scanned.sort_unstable_by_key(|(_, _, path, _)| *path);
     // `extern crate a as b;` makes `b` name crate `a` everywhere in the crate.
     for (_, krate, _, refs) in &scanned {
