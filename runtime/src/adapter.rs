@@ -239,32 +239,36 @@ mod tests {
         assert_eq!(counter(method, "DEADLINE_EXCEEDED"), 1);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_call_dropped_in_its_deadlines_last_tenth_counts_as_deadline_exceeded() {
-        let method = "/orrery.test.v1.Adapter/DroppedLate";
+    /// Drops a call with a 300 ms deadline after `millis`; its (DEADLINE_EXCEEDED, CANCELLED)
+    /// counts under `method`.
+    async fn drop_after(method: &'static str, millis: u64) -> (u64, u64) {
         let mut request = Request::new(());
         request.set_timeout(Duration::from_millis(300));
         let call = unary(method, request, |()| {
             std::future::pending::<Result<(), _>>()
         });
-        let dropped = tokio::time::timeout(Duration::from_millis(275), call).await;
+        let dropped = tokio::time::timeout(Duration::from_millis(millis), call).await;
         assert!(dropped.is_err());
-        assert_eq!(counter(method, "DEADLINE_EXCEEDED"), 1);
-        assert_eq!(counter(method, "CANCELLED"), 0);
+        (
+            counter(method, "DEADLINE_EXCEEDED"),
+            counter(method, "CANCELLED"),
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_dropped_in_its_deadlines_last_tenth_counts_as_deadline_exceeded() {
+        assert_eq!(
+            drop_after("/orrery.test.v1.Adapter/DroppedLate", 275).await,
+            (1, 0)
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_call_dropped_well_before_its_deadline_counts_as_cancelled() {
-        let method = "/orrery.test.v1.Adapter/DroppedEarly";
-        let mut request = Request::new(());
-        request.set_timeout(Duration::from_millis(300));
-        let call = unary(method, request, |()| {
-            std::future::pending::<Result<(), _>>()
-        });
-        let dropped = tokio::time::timeout(Duration::from_millis(265), call).await;
-        assert!(dropped.is_err());
-        assert_eq!(counter(method, "CANCELLED"), 1);
-        assert_eq!(counter(method, "DEADLINE_EXCEEDED"), 0);
+        assert_eq!(
+            drop_after("/orrery.test.v1.Adapter/DroppedEarly", 265).await,
+            (0, 1)
+        );
     }
 
     #[tokio::test]
