@@ -8,17 +8,7 @@ use rayon::prelude::*;
 
 /// Writes `contents` to a temporary file beside `path`, then renames it over `path`.
 pub fn atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let temporary = temporary(path);
-    let result = (|| {
-        let mut file = fs::File::create(&temporary)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    result
+    replace(path, &temporary(path), contents, true)
 }
 
 /// Replaces `path` with `contents` as [`atomically`] does, without waiting for the disk: for
@@ -26,9 +16,22 @@ pub fn atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
 /// fingerprint). The temporary is this process's own, since two checks may run at once.
 pub fn cache(path: &Path, contents: &[u8]) -> io::Result<()> {
     let temporary = temporary(path).with_extension(format!("{}.orrery-tmp", std::process::id()));
-    let result = fs::write(&temporary, contents).and_then(|()| fs::rename(&temporary, path));
+    replace(path, &temporary, contents, false)
+}
+
+/// Writes `temporary` (flushed to disk when `durable`) and renames it over `path`; on an error
+/// the temporary is removed.
+fn replace(path: &Path, temporary: &Path, contents: &[u8], durable: bool) -> io::Result<()> {
+    let result = (|| {
+        let mut file = fs::File::create(temporary)?;
+        file.write_all(contents)?;
+        if durable {
+            file.sync_all()?;
+        }
+        fs::rename(temporary, path)
+    })();
     if result.is_err() {
-        let _ = fs::remove_file(&temporary);
+        let _ = fs::remove_file(temporary);
     }
     result
 }
